@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pindio: zero-copy direct I/O with io_uring registered buffers.
+ *
+ * Conventions, for every function below unless it says otherwise:
+ *  - success returns 0 (or a count), failure a negative errno; errno itself
+ *    is never set by the library;
+ *  - constructors write *out only on success;
+ *  - after a failure, pindio_ctx_last_error() says which rule was broken;
+ *  - objects are reference counted: _ref returns its argument, _unref
+ *    returns NULL once the object is freed; both accept NULL.
+ *
+ * Threads: a context and everything created from it (files, buffers,
+ * requests) belong to one thread at a time; the library takes no locks.
+ * With PINDIO_CTX_SINGLE_ISSUER (part of PINDIO_CTX_DEFAULT) that thread
+ * must be the one that created the context.  Use one context per thread.
+ */
+#ifndef PINDIO_H
+#define PINDIO_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct pindio_ctx;
+struct pindio_file;
+struct pindio_buf;
+
+/* Limits the kernel enforces on registered buffers (io_uring/rsrc.c). */
+#define PINDIO_BUF_MAX_LEN	(1UL << 30)	/* one buffer: 1 GiB */
+#define PINDIO_BUF_MAX_COUNT	16384U		/* buffers per context */
+/* Largest single read or write the kernel performs (MAX_RW_COUNT). */
+#define PINDIO_IO_MAX_LEN	0x7ffff000UL
+/* Largest queue depth io_uring accepts (IORING_MAX_ENTRIES). */
+#define PINDIO_QUEUE_DEPTH_MAX	32768U
+
+/* Context creation flags. */
+enum pindio_ctx_flags {
+	/* A kernel thread polls the submission queue (IORING_SETUP_SQPOLL). */
+	PINDIO_CTX_SQPOLL		= 1U << 0,
+	/* Busy-poll for completions (IORING_SETUP_IOPOLL); files must be
+	 * O_DIRECT on a device with poll queues. */
+	PINDIO_CTX_IOPOLL		= 1U << 1,
+	/* Run completion work only when the application enters the kernel
+	 * (IORING_SETUP_COOP_TASKRUN).  Dropped if the kernel lacks it. */
+	PINDIO_CTX_COOP_TASKRUN		= 1U << 2,
+	/* Only the creating thread submits (IORING_SETUP_SINGLE_ISSUER).
+	 * Dropped if the kernel lacks it. */
+	PINDIO_CTX_SINGLE_ISSUER	= 1U << 3,
+};
+#define PINDIO_CTX_DEFAULT	(PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER)
+
+/**
+ * pindio_ctx_new() - create a context owning one io_uring ring
+ * @queue_depth: 1 to PINDIO_QUEUE_DEPTH_MAX; the number of requests that
+ *	may be queued or in flight at once (the request pool is sized by it)
+ * @flags: PINDIO_CTX_* flags, e.g. PINDIO_CTX_DEFAULT
+ * @out: the new context, with one reference
+ *
+ * The ring gets a sparse fixed-file table and a sparse, tagged buffer
+ * table of PINDIO_BUF_MAX_COUNT slots.  The log priority comes from the
+ * PINDIO_LOG environment variable when set (a number 0-7 or a syslog name
+ * such as "err", "info", "debug"), LOG_ERR otherwise.
+ *
+ * Return: 0; -EINVAL for a bad depth or unknown flag; -ENOSYS or -EPERM
+ * when io_uring is missing or forbidden; -ENOMEM.  There is no context to
+ * hold the error text yet, so it is written to stderr.
+ * Since: 0.1
+ */
+int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
+		   struct pindio_ctx **out);
+
+/**
+ * pindio_ctx_ref() - take a reference on a context
+ * Return: @ctx.  Since: 0.1
+ */
+struct pindio_ctx *pindio_ctx_ref(struct pindio_ctx *ctx);
+
+/**
+ * pindio_ctx_unref() - drop a reference on a context
+ *
+ * Files and buffers hold references on their context, so the last
+ * reference goes once they are all gone.  Then requests still in flight
+ * are waited for (at most 10 s; their callbacks run), buffers still
+ * retiring are unregistered and freed, and the ring is closed.
+ *
+ * Return: NULL when freed, @ctx otherwise.  Since: 0.1
+ */
+struct pindio_ctx *pindio_ctx_unref(struct pindio_ctx *ctx);
+
+/**
+ * pindio_ctx_get_queue_depth() - the queue depth the context was created with
+ * Since: 0.1
+ */
+unsigned int pindio_ctx_get_queue_depth(struct pindio_ctx *ctx);
+
+/**
+ * pindio_ctx_get_flags() - the PINDIO_CTX_* flags in effect
+ *
+ * Optional flags the kernel refused are not included.
+ * Since: 0.1
+ */
+unsigned int pindio_ctx_get_flags(struct pindio_ctx *ctx);
+
+/**
+ * pindio_ctx_last_error() - why the last failing call on this context failed
+ *
+ * The text names the rule broken, the value given and what to do.  It is
+ * overwritten by the next failure, not cleared by success.
+ *
+ * Return: the message, "" if nothing has failed yet.  Valid until the next
+ * call on the context.  Since: 0.1
+ */
+const char *pindio_ctx_last_error(struct pindio_ctx *ctx);
+
+/**
+ * pindio_log_fn - where a context's log messages go
+ * @data: the pointer given to pindio_set_log_fn()
+ * @priority: LOG_ERR, LOG_WARNING, LOG_INFO or LOG_DEBUG (<syslog.h>)
+ */
+typedef void (*pindio_log_fn)(void *data, int priority, const char *file,
+			      int line, const char *fn, const char *format,
+			      va_list args);
+
+/**
+ * pindio_set_log_fn() - send log messages to @fn instead of stderr
+ *
+ * A NULL @fn restores the default, which writes to stderr.
+ * Since: 0.1
+ */
+void pindio_set_log_fn(struct pindio_ctx *ctx, pindio_log_fn fn, void *data);
+
+/**
+ * pindio_set_log_priority() - log messages of @priority and more urgent
+ * Since: 0.1
+ */
+void pindio_set_log_priority(struct pindio_ctx *ctx, int priority);
+
+/**
+ * pindio_get_log_priority() - the current log priority
+ * Since: 0.1
+ */
+int pindio_get_log_priority(struct pindio_ctx *ctx);
+
+/**
+ * pindio_file_open() - open a file or block device for direct I/O
+ * @flags: open(2) flags; O_DIRECT and O_CLOEXEC are always added
+ * @mode: the mode for O_CREAT
+ *
+ * The O_DIRECT alignment is discovered with statx(STATX_DIOALIGN), then
+ * BLKSSZGET for block devices, then the logical block size of the device
+ * the file lives on.  The file is placed in the ring's fixed-file table.
+ *
+ * Return: 0; -EINVAL when the filesystem does not support O_DIRECT (the
+ * message names the filesystem); any open(2) error.  Since: 0.1
+ */
+int pindio_file_open(struct pindio_ctx *ctx, const char *path, int flags,
+		     mode_t mode, struct pindio_file **out);
+
+/**
+ * pindio_file_adopt() - use an open descriptor for direct I/O
+ *
+ * On success the file owns @fd and closes it when freed; O_DIRECT is set
+ * on it if it was not.  On failure @fd is left as it was.
+ *
+ * Return: 0; -EBADF for a closed descriptor; -EINVAL when it is not a
+ * regular file or block device, or its filesystem does not support
+ * O_DIRECT.  Since: 0.1
+ */
+int pindio_file_adopt(struct pindio_ctx *ctx, int fd, struct pindio_file **out);
+
+/**
+ * pindio_file_ref() - take a reference on a file
+ * Since: 0.1
+ */
+struct pindio_file *pindio_file_ref(struct pindio_file *file);
+
+/**
+ * pindio_file_unref() - drop a reference; the last one closes the file
+ *
+ * Requests already queued or submitted on the file complete normally
+ * (queued ones are submitted first).
+ * Since: 0.1
+ */
+struct pindio_file *pindio_file_unref(struct pindio_file *file);
+
+/**
+ * pindio_file_get_fd() - the file's descriptor (owned by the file)
+ * Since: 0.1
+ */
+int pindio_file_get_fd(struct pindio_file *file);
+
+/**
+ * pindio_file_get_mem_align() - required alignment of buffer addresses
+ * Since: 0.1
+ */
+uint32_t pindio_file_get_mem_align(struct pindio_file *file);
+
+/**
+ * pindio_file_get_offset_align() - required alignment of offsets and lengths
+ * Since: 0.1
+ */
+uint32_t pindio_file_get_offset_align(struct pindio_file *file);
+
+/**
+ * pindio_file_get_size() - size of the file or block device in bytes
+ * Return: 0 and *@size, or a negative errno.  Since: 0.1
+ */
+int pindio_file_get_size(struct pindio_file *file, uint64_t *size);
+
+/**
+ * pindio_file_get_fixed_index() - the file's slot in the fixed-file table
+ * Return: the slot, or -1 when the file is used through its descriptor.
+ * Since: 0.1
+ */
+int pindio_file_get_fixed_index(struct pindio_file *file);
+
+/**
+ * pindio_buf_alloc() - allocate a buffer and register it with the ring
+ * @len: 1 to PINDIO_BUF_MAX_LEN bytes
+ * @flags: must be 0
+ *
+ * The memory is anonymous, page aligned and zeroed.  Its pages are pinned
+ * by the kernel (VmPin) and, without CAP_IPC_LOCK, charged to
+ * RLIMIT_MEMLOCK until the buffer is released.
+ *
+ * Return: 0; -EINVAL for a bad length or flag; -ENOSPC when all
+ * PINDIO_BUF_MAX_COUNT slots are used; -ENOMEM (memory or memlock limit).
+ * Since: 0.1
+ */
+int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
+		     struct pindio_buf **out);
+
+/**
+ * pindio_buf_register() - register caller memory with the ring
+ * @addr: start of the memory; it stays the caller's to free, after the
+ *	buffer has been released
+ * @len: 1 to PINDIO_BUF_MAX_LEN bytes
+ * @flags: must be 0
+ *
+ * Return: 0; -EINVAL for NULL, a bad length or flag; -EEXIST when the
+ * range overlaps a buffer already registered on this context; -ENOSPC;
+ * -ENOMEM; -EFAULT when the kernel cannot pin the memory (unmapped, or a
+ * shared mapping of a regular file).  Since: 0.1
+ */
+int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
+			unsigned int flags, struct pindio_buf **out);
+
+/**
+ * pindio_buf_release() - stop using a buffer for I/O
+ *
+ * The buffer's table slot is emptied at once: new I/O on its memory no
+ * longer uses it.  The kernel unpins the pages when its last in-flight
+ * request completes; library-allocated memory is freed then.  Dropping the
+ * last reference releases the buffer too.
+ *
+ * Return: 0; -EALREADY when it was released before.  Since: 0.1
+ */
+int pindio_buf_release(struct pindio_buf *buf);
+
+/**
+ * pindio_buf_ref() - take a reference on a buffer
+ * Since: 0.1
+ */
+struct pindio_buf *pindio_buf_ref(struct pindio_buf *buf);
+
+/**
+ * pindio_buf_unref() - drop a reference; the last one releases the buffer
+ * Since: 0.1
+ */
+struct pindio_buf *pindio_buf_unref(struct pindio_buf *buf);
+
+/**
+ * pindio_buf_get_addr() - start of the buffer's memory
+ * Since: 0.1
+ */
+void *pindio_buf_get_addr(struct pindio_buf *buf);
+
+/**
+ * pindio_buf_get_len() - length of the buffer in bytes
+ * Since: 0.1
+ */
+size_t pindio_buf_get_len(struct pindio_buf *buf);
+
+/**
+ * pindio_buf_get_index() - the buffer's slot in the ring's buffer table
+ * Return: the slot, or -1 once released.  Since: 0.1
+ */
+int pindio_buf_get_index(struct pindio_buf *buf);
+
+/**
+ * pindio_complete_fn - called once per request when it completes
+ * @data: the pointer given with the request
+ * @res: bytes transferred (fewer than asked at end of file), or a negative
+ *	errno
+ */
+typedef void (*pindio_complete_fn)(void *data, int res);
+
+/**
+ * pindio_file_read() - queue an asynchronous direct read
+ * @buf: destination; aligned to pindio_file_get_mem_align()
+ * @len: 1 to PINDIO_IO_MAX_LEN, a multiple of pindio_file_get_offset_align()
+ * @offset: a multiple of pindio_file_get_offset_align()
+ * @fn: completion callback, or NULL
+ *
+ * When [@buf, @buf + @len) lies inside a registered buffer, the read uses
+ * it (IORING_OP_READ_FIXED); otherwise it is a plain read whose pages the
+ * kernel pins for the duration of the I/O.  Nothing reaches the kernel
+ * until pindio_ctx_submit() or pindio_ctx_reap().
+ *
+ * Return: 0; -EINVAL for a NULL pointer, zero or oversized length, or a
+ * misaligned address, length or offset (the message names which and the
+ * alignment required); -EBUSY when queue_depth requests are already queued
+ * or in flight.  Since: 0.1
+ */
+int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
+		     uint64_t offset, pindio_complete_fn fn, void *data);
+
+/**
+ * pindio_file_write() - queue an asynchronous direct write
+ *
+ * As pindio_file_read(), writing from @buf (IORING_OP_WRITE_FIXED when
+ * it lies inside a registered buffer).
+ * Since: 0.1
+ */
+int pindio_file_write(struct pindio_file *file, const void *buf, size_t len,
+		      uint64_t offset, pindio_complete_fn fn, void *data);
+
+/**
+ * pindio_ctx_submit() - hand every queued request to the kernel
+ * Return: the number submitted, or a negative errno.  Since: 0.1
+ */
+int pindio_ctx_submit(struct pindio_ctx *ctx);
+
+/**
+ * pindio_ctx_reap() - run completion callbacks
+ * @min_complete: wait until at least this many requests have completed
+ * @timeout_ms: give up waiting after this long; -1 waits without limit
+ *
+ * Queued requests are submitted in the same system call that waits, so a
+ * batch costs one io_uring_enter(2).  Completions already available are
+ * processed without a system call.
+ *
+ * Return: the number of requests completed (callbacks run), which may be
+ * fewer than @min_complete when the timeout expired; or a negative errno.
+ * Since: 0.1
+ */
+int pindio_ctx_reap(struct pindio_ctx *ctx, unsigned int min_complete,
+		    int timeout_ms);
+
+/**
+ * pindio_ctx_get_inflight() - requests queued or in flight
+ * Since: 0.1
+ */
+unsigned int pindio_ctx_get_inflight(struct pindio_ctx *ctx);
+
+/**
+ * pindio_file_pread() - synchronous direct read
+ *
+ * Queues a read, submits, and waits for it; callbacks of other requests
+ * that complete meanwhile run too.  Alignment rules as pindio_file_read().
+ *
+ * Return: bytes read (fewer than @len at end of file, 0 at or past it),
+ * or a negative errno.  Since: 0.1
+ */
+ssize_t pindio_file_pread(struct pindio_file *file, void *buf, size_t len,
+			  uint64_t offset);
+
+/**
+ * pindio_file_pwrite() - synchronous direct write
+ * Return: bytes written or a negative errno.  Since: 0.1
+ */
+ssize_t pindio_file_pwrite(struct pindio_file *file, const void *buf,
+			   size_t len, uint64_t offset);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PINDIO_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The io_uring backend, over liburing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/resource.h>
+
+#include <liburing.h>
+
+#include "internal.h"
+
+/*
+ * CQE user_data: requests are pointers to struct req (8-byte aligned, low
+ * bit clear); buffer tags are pointers to struct pindio_buf with the low
+ * bit set, so one test tells them apart without a lookup.
+ */
+#define TAG_BIT	1ULL
+
+/* CQEs copied out per batch before running callbacks (see reap_ready). */
+#define CQE_BATCH 64
+
+struct uring {
+	struct io_uring ring;
+};
+
+static struct io_uring *ring_of(struct pindio_ctx *ctx)
+{
+	return &((struct uring *)ctx->backend_data)->ring;
+}
+
+static unsigned int ring_flags(unsigned int flags)
+{
+	unsigned int rf = 0;
+
+	if (flags & PINDIO_CTX_SQPOLL)
+		rf |= IORING_SETUP_SQPOLL;
+	if (flags & PINDIO_CTX_IOPOLL)
+		rf |= IORING_SETUP_IOPOLL;
+	if (flags & PINDIO_CTX_COOP_TASKRUN)
+		rf |= IORING_SETUP_COOP_TASKRUN;
+	if (flags & PINDIO_CTX_SINGLE_ISSUER)
+		rf |= IORING_SETUP_SINGLE_ISSUER;
+	return rf;
+}
+
+static const char *uring_unavailable_reason(int ret)
+{
+	static const char *const disabled[] = {
+		"kernel.io_uring_disabled=0",
+		"kernel.io_uring_disabled=1 (only the io_uring_group may create rings)",
+		"kernel.io_uring_disabled=2 (io_uring is disabled for all)",
+	};
+	FILE *f;
+	int v = -1;
+
+	if (ret == -ENOSYS)
+		return "the kernel was built without io_uring";
+	f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	if (v >= 1 && v <= 2)
+		return disabled[v];
+	return "a seccomp profile or security module forbids io_uring_setup";
+}
+
+static unsigned int file_table_slots(void)
+{
+	struct rlimit rl;
+
+	/* The kernel refuses a file table larger than RLIMIT_NOFILE. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < FIXED_FILE_SLOTS)
+		return (unsigned int)rl.rlim_cur;
+	return FIXED_FILE_SLOTS;
+}
+
+static int uring_init(struct pindio_ctx *ctx)
+{
+	const unsigned int optional = PINDIO_CTX_COOP_TASKRUN |
+				      PINDIO_CTX_SINGLE_ISSUER;
+	struct uring *u;
+	unsigned int slots;
+	int ret;
+
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return fail(ctx, -ENOMEM, "out of memory for the io_uring backend");
+
+	ret = io_uring_queue_init(ctx->queue_depth, &u->ring,
+				  ring_flags(ctx->flags));
+	if (ret == -EINVAL && (ctx->flags & optional)) {
+		/* Older kernels lack these; they only tune performance. */
+		info(ctx, "io_uring_setup refused flags 0x%x, retrying without COOP_TASKRUN/SINGLE_ISSUER\n",
+		     ring_flags(ctx->flags));
+		ctx->flags &= ~optional;
+		ret = io_uring_queue_init(ctx->queue_depth, &u->ring,
+					  ring_flags(ctx->flags));
+	}
+	if (ret == -ENOSYS || ret == -EPERM) {
+		fail(ctx, ret, "io_uring is not available: %s",
+		     uring_unavailable_reason(ret));
+		goto err_free;
+	}
+	if (ret < 0) {
+		fail(ctx, ret, "io_uring_setup(entries=%u, flags=0x%x) failed: %s",
+		     ctx->queue_depth, ring_flags(ctx->flags), strerror(-ret));
+		goto err_free;
+	}
+
+	ret = io_uring_register_buffers_sparse(&u->ring, PINDIO_BUF_MAX_COUNT);
+	if (ret < 0) {
+		fail(ctx, ret, "cannot create the registered-buffer table (%u slots): %s; the kernel needs IORING_REGISTER_BUFFERS2 (Linux 5.19+)",
+		     PINDIO_BUF_MAX_COUNT, strerror(-ret));
+		goto err_exit;
+	}
+
+	slots = file_table_slots();
+	ret = slots ? io_uring_register_files_sparse(&u->ring, slots) : -EMFILE;
+	if (ret < 0) {
+		/* Not fatal: files are then used through their descriptors. */
+		info(ctx, "no fixed-file table (%s); using plain descriptors\n",
+		     strerror(-ret));
+	} else {
+		ctx->files_registered = true;
+		ctx->file_slots = slots;
+	}
+
+	ctx->backend_data = u;
+	return 0;
+
+err_exit:
+	io_uring_queue_exit(&u->ring);
+err_free:
+	free(u);
+	return ret;
+}
+
+static void uring_fini(struct pindio_ctx *ctx)
+{
+	struct uring *u = ctx->backend_data;
+
+	if (!u)
+		return;
+	io_uring_queue_exit(&u->ring);
+	free(u);
+	ctx->backend_data = NULL;
+}
+
+static int uring_file_set(struct pindio_ctx *ctx, unsigned int slot, int fd)
+{
+	int ret;
+
+	ret = io_uring_register_files_update(ring_of(ctx), slot, &fd, 1);
+	return ret < 0 ? ret : 0;
+}
+
+static int uring_buf_update(struct pindio_ctx *ctx, unsigned int slot,
+			    void *addr, size_t len, uint64_t tag)
+{
+	struct iovec iov = { .iov_base = addr, .iov_len = len };
+	__u64 t = tag;
+	int ret;
+
+	ret = io_uring_register_buffers_update_tag(ring_of(ctx), slot, &iov,
+						   &t, 1);
+	return ret < 0 ? ret : 0;
+}
+
+static int uring_buf_add(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	/* The tag comes back as a CQE once the kernel unpins the pages. */
+	return uring_buf_update(ctx, (unsigned int)buf->index, buf->addr,
+				buf->len, (uintptr_t)buf | TAG_BIT);
+}
+
+static int uring_buf_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	return uring_buf_update(ctx, (unsigned int)buf->index, NULL, 0, 0);
+}
+
+static void uring_buf_del_all(struct pindio_ctx *ctx)
+{
+	/* Posts the tag of every buffer still in the table. */
+	io_uring_unregister_buffers(ring_of(ctx));
+}
+
+static int uring_queue_rw(struct pindio_ctx *ctx, struct req *req, bool write,
+			  struct pindio_file *file, void *addr, size_t len,
+			  uint64_t offset)
+{
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	/* Cannot fail: at most queue_depth requests exist (io.c). */
+	sqe = io_uring_get_sqe(ring_of(ctx));
+	if (unlikely(!sqe))
+		return fail(ctx, -EBUSY, "submission queue full");
+
+	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
+	if (req->buf) {
+		if (write)
+			io_uring_prep_write_fixed(sqe, fd, addr, (unsigned int)len,
+						  offset, req->buf->index);
+		else
+			io_uring_prep_read_fixed(sqe, fd, addr, (unsigned int)len,
+						 offset, req->buf->index);
+	} else {
+		if (write)
+			io_uring_prep_write(sqe, fd, addr, (unsigned int)len,
+					    offset);
+		else
+			io_uring_prep_read(sqe, fd, addr, (unsigned int)len,
+					   offset);
+	}
+	if (file->fixed_index >= 0)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data(sqe, req);
+	return 0;
+}
+
+static int submit_error(struct pindio_ctx *ctx, int ret)
+{
+	if (ret == -EEXIST)
+		return fail(ctx, ret, "this context was created with PINDIO_CTX_SINGLE_ISSUER: only the thread that created it may submit; create one context per thread");
+	return fail(ctx, ret, "io_uring_enter failed: %s", strerror(-ret));
+}
+
+static int uring_submit(struct pindio_ctx *ctx)
+{
+	int ret;
+
+	ret = io_uring_submit(ring_of(ctx));
+	if (unlikely(ret < 0))
+		return submit_error(ctx, ret);
+	return ret;
+}
+
+/*
+ * Run the completions already in the CQ ring.  Entries are copied out and
+ * the ring head advanced before any callback runs, so a callback may queue
+ * new requests or even reap again without seeing an entry twice.
+ */
+static unsigned int reap_ready(struct pindio_ctx *ctx)
+{
+	struct io_uring *ring = ring_of(ctx);
+	struct io_uring_cqe *cqes[CQE_BATCH];
+	struct {
+		uint64_t user_data;
+		int res;
+	} done[CQE_BATCH];
+	unsigned int n, i, reqs = 0;
+
+	for (;;) {
+		n = io_uring_peek_batch_cqe(ring, cqes, CQE_BATCH);
+		if (!n)
+			return reqs;
+		for (i = 0; i < n; i++) {
+			done[i].user_data = cqes[i]->user_data;
+			done[i].res = cqes[i]->res;
+		}
+		io_uring_cq_advance(ring, n);
+
+		for (i = 0; i < n; i++) {
+			uintptr_t ud = (uintptr_t)done[i].user_data;
+
+			if (ud & TAG_BIT) {
+				pin_buf_retired(ctx, (struct pindio_buf *)(ud & ~(uintptr_t)TAG_BIT));
+				continue;
+			}
+			req_complete(ctx, (struct req *)ud, done[i].res);
+			reqs++;
+		}
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int uring_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
+{
+	struct io_uring *ring = ring_of(ctx);
+	int64_t deadline = 0;
+	unsigned int done;
+	int ret;
+
+	done = reap_ready(ctx);
+	if (timeout_ms >= 0)
+		deadline = now_ms() + timeout_ms;
+
+	while (done < min) {
+		unsigned int want = min - done;
+
+		if (timeout_ms < 0) {
+			ret = io_uring_submit_and_wait(ring, want);
+		} else {
+			struct __kernel_timespec ts;
+			struct io_uring_cqe *cqe;
+			int64_t left = deadline - now_ms();
+
+			if (left < 0)
+				left = 0;
+			ts.tv_sec = left / 1000;
+			ts.tv_nsec = (left % 1000) * 1000000;
+			ret = io_uring_submit_and_wait_timeout(ring, &cqe, want,
+							       &ts, NULL);
+		}
+		done += reap_ready(ctx);
+		if (ret == -ETIME || (timeout_ms >= 0 && now_ms() >= deadline))
+			break;
+		if (ret == -EINTR) {
+			if (done)
+				break;
+			return fail(ctx, ret, "interrupted by a signal while waiting for completions");
+		}
+		if (ret < 0 && ret != -EAGAIN && ret != -EBUSY)
+			return submit_error(ctx, ret);
+	}
+
+	/* Nothing to wait for, but queued requests must not linger. */
+	if (io_uring_sq_ready(ring)) {
+		ret = io_uring_submit(ring);
+		if (ret < 0)
+			return submit_error(ctx, ret);
+	}
+	return (int)done;
+}
+
+const struct backend_ops backend_uring = {
+	.name = "io_uring",
+	.init = uring_init,
+	.fini = uring_fini,
+	.file_set = uring_file_set,
+	.buf_add = uring_buf_add,
+	.buf_del = uring_buf_del,
+	.buf_del_all = uring_buf_del_all,
+	.queue_rw = uring_queue_rw,
+	.submit = uring_submit,
+	.reap = uring_reap,
+};

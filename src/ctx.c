@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* The context: options, backend, lifetime. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define KNOWN_FLAGS (PINDIO_CTX_SQPOLL | PINDIO_CTX_IOPOLL | \
+		     PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER)
+
+PINDIO_EXPORT
+int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
+		   struct pindio_ctx **out)
+{
+	struct pindio_ctx *ctx;
+	int ret;
+
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->refcount = 1;
+	ctx->queue_depth = queue_depth;
+	ctx->flags = flags;
+	log_init(ctx);
+
+	/* No context reaches the caller on failure: the log carries why. */
+	if (!out) {
+		ret = fail(ctx, -EINVAL, "out pointer is NULL");
+		goto err_free;
+	}
+	if (!queue_depth || queue_depth > PINDIO_QUEUE_DEPTH_MAX) {
+		ret = fail(ctx, -EINVAL, "queue depth %u is out of range; give 1 to %u",
+			   queue_depth, PINDIO_QUEUE_DEPTH_MAX);
+		goto err_free;
+	}
+	if (flags & ~KNOWN_FLAGS) {
+		ret = fail(ctx, -EINVAL, "unknown context flags 0x%x; known flags are 0x%x (PINDIO_CTX_*)",
+			   flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
+		goto err_free;
+	}
+	ret = io_pool_init(ctx);
+	if (ret < 0) {
+		fail(ctx, ret, "out of memory for %u requests", queue_depth);
+		goto err_free;
+	}
+	ctx->backend = &backend_uring;
+	ret = ctx->backend->init(ctx);
+	if (ret < 0)
+		goto err_pool;
+
+	info(ctx, "context %p: %s, queue depth %u, flags 0x%x\n", (void *)ctx,
+	     ctx->backend->name, queue_depth, ctx->flags);
+	*out = ctx;
+	return 0;
+
+err_pool:
+	io_pool_fini(ctx);
+err_free:
+	free(ctx);
+	return ret;
+}
+
+static void ctx_free(struct pindio_ctx *ctx)
+{
+	int ret;
+
+	if (ctx->inflight) {
+		info(ctx, "waiting for %u requests still in flight\n",
+		     ctx->inflight);
+		ret = io_drain(ctx, TEARDOWN_WAIT_MS);
+		if (ret < 0)
+			err(ctx, "%u requests still in flight after %d ms (%s); closing the ring cancels them\n",
+			    ctx->inflight, TEARDOWN_WAIT_MS, strerror(-ret));
+	}
+	pin_teardown(ctx);
+	ctx->backend->fini(ctx);
+	io_pool_fini(ctx);
+	info(ctx, "context %p freed\n", (void *)ctx);
+	free(ctx);
+}
+
+PINDIO_EXPORT
+struct pindio_ctx *pindio_ctx_ref(struct pindio_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	ctx->refcount++;
+	return ctx;
+}
+
+PINDIO_EXPORT
+struct pindio_ctx *pindio_ctx_unref(struct pindio_ctx *ctx)
+{
+	if (!ctx)
+		return NULL;
+	if (--ctx->refcount > 0)
+		return ctx;
+	ctx_free(ctx);
+	return NULL;
+}
+
+PINDIO_EXPORT
+unsigned int pindio_ctx_get_queue_depth(struct pindio_ctx *ctx)
+{
+	return ctx ? ctx->queue_depth : 0;
+}
+
+PINDIO_EXPORT
+unsigned int pindio_ctx_get_flags(struct pindio_ctx *ctx)
+{
+	return ctx ? ctx->flags : 0;
+}

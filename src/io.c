@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * Requests: validation, the preallocated pool, submission, completion and
+ * the synchronous helpers.  The path from pindio_file_read() to the SQE
+ * takes no lock, allocates nothing and makes no system call.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int io_pool_init(struct pindio_ctx *ctx)
+{
+	unsigned int i;
+
+	ctx->reqs = calloc(ctx->queue_depth, sizeof(*ctx->reqs));
+	if (!ctx->reqs)
+		return -ENOMEM;
+	for (i = 0; i < ctx->queue_depth; i++)
+		ctx->reqs[i].next_free = i + 1 < ctx->queue_depth ?
+					 &ctx->reqs[i + 1] : NULL;
+	ctx->free_reqs = ctx->reqs;
+	return 0;
+}
+
+void io_pool_fini(struct pindio_ctx *ctx)
+{
+	free(ctx->reqs);
+	ctx->reqs = NULL;
+	ctx->free_reqs = NULL;
+}
+
+void req_complete(struct pindio_ctx *ctx, struct req *req, int res)
+{
+	pindio_complete_fn fn = req->fn;
+	void *data = req->data;
+
+	if (req->buf)
+		pin_buf_io_done(req->buf);
+	/* Back in the pool first, so that the callback may queue again. */
+	req->next_free = ctx->free_reqs;
+	ctx->free_reqs = req;
+	ctx->inflight--;
+	if (fn)
+		fn(data, res);
+}
+
+/* Say which O_DIRECT rule a request broke (the slow half of check_rw). */
+static int rw_invalid(struct pindio_file *file, const void *buf, size_t len,
+		      uint64_t offset)
+{
+	struct pindio_ctx *ctx = file->ctx;
+
+	if (!buf)
+		return fail(ctx, -EINVAL, "buffer is NULL");
+	if (!len)
+		return fail(ctx, -EINVAL, "length is 0; give at least %u bytes",
+			    file->offset_align);
+	if (len > PINDIO_IO_MAX_LEN)
+		return fail(ctx, -EINVAL, "length %zu exceeds the kernel's limit of %lu bytes for one read or write; split the request",
+			    len, PINDIO_IO_MAX_LEN);
+	if ((uintptr_t)buf & (file->mem_align - 1))
+		return fail(ctx, -EINVAL, "buffer address %p is not aligned to %u bytes, as O_DIRECT on this file requires; use pindio_buf_alloc() or posix_memalign()",
+			    buf, file->mem_align);
+	if (len & (file->offset_align - 1))
+		return fail(ctx, -EINVAL, "length %zu is not a multiple of %u bytes, the O_DIRECT alignment of this file",
+			    len, file->offset_align);
+	return fail(ctx, -EINVAL, "file offset %" PRIu64 " is not a multiple of %u bytes, the O_DIRECT alignment of this file",
+		    offset, file->offset_align);
+}
+
+static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
+			    size_t len, uint64_t offset, pindio_complete_fn fn,
+			    void *data, int *err)
+{
+	struct pindio_ctx *ctx = file->ctx;
+	struct req *req;
+	int ret;
+
+	if (unlikely(!buf || !len || len > PINDIO_IO_MAX_LEN ||
+		     ((uintptr_t)buf & (file->mem_align - 1)) ||
+		     ((len | offset) & (file->offset_align - 1)))) {
+		*err = rw_invalid(file, buf, len, offset);
+		return NULL;
+	}
+	req = ctx->free_reqs;
+	if (unlikely(!req)) {
+		*err = fail(ctx, -EBUSY, "all %u requests of the queue depth are queued or in flight; reap completions first",
+			    ctx->queue_depth);
+		return NULL;
+	}
+	req->fn = fn;
+	req->data = data;
+	req->buf = pin_lookup(ctx, buf, len);
+	ret = ctx->backend->queue_rw(ctx, req, write, file, buf, len, offset);
+	if (unlikely(ret < 0)) {
+		*err = ret;
+		return NULL;
+	}
+	ctx->free_reqs = req->next_free;
+	ctx->inflight++;
+	if (req->buf)
+		req->buf->inflight++;
+	return req;
+}
+
+PINDIO_EXPORT
+int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
+		     uint64_t offset, pindio_complete_fn fn, void *data)
+{
+	int err = 0;
+
+	if (unlikely(!file))
+		return -EINVAL;
+	return queue_rw(file, false, buf, len, offset, fn, data, &err) ? 0 : err;
+}
+
+PINDIO_EXPORT
+int pindio_file_write(struct pindio_file *file, const void *buf, size_t len,
+		      uint64_t offset, pindio_complete_fn fn, void *data)
+{
+	int err = 0;
+
+	if (unlikely(!file))
+		return -EINVAL;
+	return queue_rw(file, true, (void *)buf, len, offset, fn, data, &err) ?
+	       0 : err;
+}
+
+PINDIO_EXPORT
+int pindio_ctx_submit(struct pindio_ctx *ctx)
+{
+	if (unlikely(!ctx))
+		return -EINVAL;
+	return ctx->backend->submit(ctx);
+}
+
+PINDIO_EXPORT
+int pindio_ctx_reap(struct pindio_ctx *ctx, unsigned int min_complete,
+		    int timeout_ms)
+{
+	if (unlikely(!ctx))
+		return -EINVAL;
+	/* Waiting for more than can complete would never return. */
+	if (min_complete > ctx->inflight)
+		min_complete = ctx->inflight;
+	return ctx->backend->reap(ctx, min_complete, timeout_ms);
+}
+
+PINDIO_EXPORT
+unsigned int pindio_ctx_get_inflight(struct pindio_ctx *ctx)
+{
+	return ctx ? ctx->inflight : 0;
+}
+
+/* Wait for every request in flight, for at most @timeout_ms. */
+int io_drain(struct pindio_ctx *ctx, int timeout_ms)
+{
+	int ret = 0;
+
+	while (ctx->inflight) {
+		ret = ctx->backend->reap(ctx, ctx->inflight, timeout_ms);
+		if (ret <= 0 && ret != -EINTR)
+			break;
+	}
+	return ctx->inflight ? (ret < 0 ? ret : -ETIMEDOUT) : 0;
+}
+
+struct sync_wait {
+	int res;
+	bool done;
+};
+
+static void sync_done(void *data, int res)
+{
+	struct sync_wait *w = data;
+
+	w->res = res;
+	w->done = true;
+}
+
+static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
+		       size_t len, uint64_t offset)
+{
+	struct sync_wait w = { 0, false };
+	struct pindio_ctx *ctx;
+	struct req *req;
+	int err = 0, ret;
+
+	if (!file)
+		return -EINVAL;
+	ctx = file->ctx;
+	req = queue_rw(file, write, buf, len, offset, sync_done, &w, &err);
+	if (!req)
+		return err;
+	while (!w.done) {
+		ret = ctx->backend->reap(ctx, 1, -1);
+		if (ret >= 0 || ret == -EINTR)
+			continue;
+		/*
+		 * The ring cannot take the request.  Detach it from this
+		 * stack frame so a later completion cannot write to it.
+		 */
+		req->fn = NULL;
+		req->data = NULL;
+		return ret;
+	}
+	if (w.res < 0)
+		return fail(ctx, w.res, "%s of %zu bytes at offset %" PRIu64 " failed: %s",
+			    write ? "write" : "read", len, offset,
+			    strerror(-w.res));
+	return w.res;
+}
+
+PINDIO_EXPORT
+ssize_t pindio_file_pread(struct pindio_file *file, void *buf, size_t len,
+			  uint64_t offset)
+{
+	return sync_rw(file, false, buf, len, offset);
+}
+
+PINDIO_EXPORT
+ssize_t pindio_file_pwrite(struct pindio_file *file, const void *buf,
+			   size_t len, uint64_t offset)
+{
+	return sync_rw(file, true, (void *)buf, len, offset);
+}
