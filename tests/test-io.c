@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* src/io.c: requests, batching, completions, sync helpers, O_DIRECT rules. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+struct target {
+	struct pindio_ctx *ctx;
+	struct pindio_file *file;
+	char *path;
+	char dev[64];
+};
+
+static void target_open_file(struct target *t, uint64_t size, unsigned int depth,
+			     unsigned int flags)
+{
+	memset(t, 0, sizeof(*t));
+	t->path = scratch_file("io", size);
+	t->ctx = test_ctx_new(depth, flags);
+	ck_assert_msg(pindio_file_open(t->ctx, t->path, O_RDWR, 0, &t->file) == 0,
+		      "%s", pindio_ctx_last_error(t->ctx));
+	/* Nothing is left behind if an assertion ends the test early. */
+	unlink(t->path);
+}
+
+/* A loop device over a scratch file; false when the machine has none. */
+static bool target_open_loop(struct target *t, uint64_t size,
+			     unsigned int depth, char *why, size_t whysize)
+{
+	int fd;
+
+	memset(t, 0, sizeof(*t));
+	t->path = scratch_file("loop", size);
+	fd = loop_attach(t->path, t->dev, sizeof(t->dev));
+	if (fd < 0) {
+		snprintf(why, whysize, "no loop device: %s", strerror(-fd));
+		scratch_remove(t->path);
+		return false;
+	}
+	unlink(t->path);
+	t->ctx = test_ctx_new(depth, PINDIO_CTX_DEFAULT);
+	ck_assert_msg(pindio_file_adopt(t->ctx, fd, &t->file) == 0, "%s",
+		      pindio_ctx_last_error(t->ctx));
+	return true;
+}
+
+static void target_close(struct target *t)
+{
+	pindio_file_unref(t->file);
+	ck_assert_ptr_null(pindio_ctx_unref(t->ctx));
+	scratch_remove(t->path);
+}
+
+struct io_done {
+	int res;
+	int calls;
+};
+
+static void record_done(void *data, int res)
+{
+	struct io_done *d = data;
+
+	d->res = res;
+	d->calls++;
+}
+
+/*
+ * Write @nblocks blocks of @bs at shuffled offsets with @depth requests in
+ * flight, then read them all back the same way and compare byte for byte.
+ * Buffers come from pindio_buf_alloc() when @registered, else from
+ * posix_memalign() (plain I/O).
+ */
+static void roundtrip(struct target *t, size_t bs, unsigned int depth,
+		      unsigned int nblocks, bool registered, uint64_t seed)
+{
+	struct pindio_buf *wbuf = NULL, *rbuf = NULL;
+	unsigned char *wmem, *rmem;
+	struct io_done *done;
+	unsigned int *order, i, queued, completed;
+	size_t total = bs * nblocks;
+	int pass;
+
+	if (registered) {
+		ck_assert_msg(pindio_buf_alloc(t->ctx, total, 0, &wbuf) == 0,
+			      "%s", pindio_ctx_last_error(t->ctx));
+		ck_assert_int_eq(pindio_buf_alloc(t->ctx, total, 0, &rbuf), 0);
+		wmem = pindio_buf_get_addr(wbuf);
+		rmem = pindio_buf_get_addr(rbuf);
+	} else {
+		ck_assert_int_eq(posix_memalign((void **)&wmem, 4096, total), 0);
+		ck_assert_int_eq(posix_memalign((void **)&rmem, 4096, total), 0);
+	}
+	fill_pattern(wmem, total, seed);
+	memset(rmem, 0, total);
+
+	order = calloc(nblocks, sizeof(*order));
+	done = calloc(nblocks, sizeof(*done));
+	ck_assert(order && done);
+	for (i = 0; i < nblocks; i++)
+		order[i] = i;
+	srand((unsigned int)seed);
+	for (i = nblocks - 1; i > 0; i--) {
+		unsigned int j = (unsigned int)rand() % (i + 1), tmp = order[i];
+
+		order[i] = order[j];
+		order[j] = tmp;
+	}
+
+	for (pass = 0; pass < 2; pass++) {
+		memset(done, 0, nblocks * sizeof(*done));
+		queued = completed = 0;
+		while (completed < nblocks) {
+			while (queued < nblocks &&
+			       pindio_ctx_get_inflight(t->ctx) < depth) {
+				unsigned int b = order[queued];
+				int ret;
+
+				if (pass == 0)
+					ret = pindio_file_write(t->file, wmem + (size_t)b * bs,
+								bs, (uint64_t)b * bs,
+								record_done, &done[b]);
+				else
+					ret = pindio_file_read(t->file, rmem + (size_t)b * bs,
+							       bs, (uint64_t)b * bs,
+							       record_done, &done[b]);
+				ck_assert_msg(ret == 0, "%s", pindio_ctx_last_error(t->ctx));
+				queued++;
+			}
+			/* One system call submits the batch and waits. */
+			ck_assert_int_ge(pindio_ctx_reap(t->ctx, 1, 10000), 1);
+			completed = queued - pindio_ctx_get_inflight(t->ctx);
+		}
+		for (i = 0; i < nblocks; i++) {
+			ck_assert_int_eq(done[i].calls, 1);
+			ck_assert_msg(done[i].res == (int)bs,
+				      "block %u: res %d, want %zu", i, done[i].res, bs);
+		}
+	}
+	ck_assert_msg(memcmp(wmem, rmem, total) == 0,
+		      "data read back differs (bs %zu, depth %u, %s)", bs, depth,
+		      registered ? "registered" : "plain");
+
+	free(order);
+	free(done);
+	if (registered) {
+		pindio_buf_unref(wbuf);
+		pindio_buf_unref(rbuf);
+	} else {
+		free(wmem);
+		free(rmem);
+	}
+}
+
+static const size_t block_sizes[] = { 4096, 16384, 131072, 1 << 20 };
+static const unsigned int depths[] = { 1, 8, 32 };
+
+START_TEST(test_roundtrip_file)
+{
+	struct target t;
+	size_t b;
+	unsigned int d;
+	uint64_t seed = 1;
+
+	REQUIRE_ODIRECT();
+	for (d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
+		target_open_file(&t, 16 << 20, depths[d], PINDIO_CTX_DEFAULT);
+		for (b = 0; b < sizeof(block_sizes) / sizeof(block_sizes[0]); b++) {
+			unsigned int n = (unsigned int)((8 << 20) / block_sizes[b]);
+
+			if (n > 256)
+				n = 256;
+			roundtrip(&t, block_sizes[b], depths[d], n, _i, seed++);
+		}
+		target_close(&t);
+	}
+}
+END_TEST
+
+START_TEST(test_roundtrip_blockdev)
+{
+	struct target t;
+	char why[128];
+	size_t b;
+	uint64_t seed = 100;
+
+	REQUIRE_ROOT();
+	REQUIRE_ODIRECT();
+	if (!target_open_loop(&t, 16 << 20, 32, why, sizeof(why)))
+		SKIP_TEST("%s", why);
+	for (b = 0; b < sizeof(block_sizes) / sizeof(block_sizes[0]); b++)
+		roundtrip(&t, block_sizes[b], 32,
+			  (unsigned int)((16 << 20) / block_sizes[b] / 2), _i,
+			  seed++);
+	/* The device's own alignment, when it is below 4 KiB. */
+	if (pindio_file_get_offset_align(t.file) < 4096 &&
+	    pindio_file_get_mem_align(t.file) <= 4096)
+		roundtrip(&t, pindio_file_get_offset_align(t.file), 32, 64, _i,
+			  seed++);
+	target_close(&t);
+}
+END_TEST
+
+START_TEST(test_roundtrip_sqpoll)
+{
+	struct pindio_ctx *probe = NULL;
+	struct target t;
+	int ret;
+
+	REQUIRE_ODIRECT();
+	ret = pindio_ctx_new(8, PINDIO_CTX_SQPOLL, &probe);
+	if (ret < 0)
+		SKIP_TEST("SQPOLL unavailable: %s", strerror(-ret));
+	pindio_ctx_unref(probe);
+	target_open_file(&t, 4 << 20, 16, PINDIO_CTX_SQPOLL);
+	roundtrip(&t, 65536, 16, 32, true, 7);
+	roundtrip(&t, 4096, 16, 64, false, 8);
+	target_close(&t);
+}
+END_TEST
+
+/* Registered-buffer I/O on part of a buffer, and on memory just outside. */
+START_TEST(test_subrange_of_registered_buffer)
+{
+	struct pindio_buf *buf = NULL;
+	struct target t;
+	unsigned char *mem, *want;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 5 * 4096), 0);
+	want = malloc(4 * 4096);
+	fill_pattern(want, 4 * 4096, 42);
+	/* Register the middle three pages only. */
+	ck_assert_int_eq(pindio_buf_register(t.ctx, mem + 4096, 3 * 4096, 0,
+					     &buf), 0);
+	memcpy(mem + 2 * 4096, want, 4096);
+	ck_assert_int_eq(pindio_file_pwrite(t.file, mem + 2 * 4096, 4096, 0),
+			 4096);
+	/* Straddles the end of the buffer: done as plain I/O, still correct. */
+	memcpy(mem + 3 * 4096, want + 4096, 2 * 4096);
+	ck_assert_int_eq(pindio_file_pwrite(t.file, mem + 3 * 4096, 2 * 4096,
+					    4096), 2 * 4096);
+	memset(mem, 0, 5 * 4096);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem + 4096, 3 * 4096, 0),
+			 3 * 4096);
+	ck_assert_int_eq(memcmp(mem + 4096, want, 3 * 4096), 0);
+	pindio_buf_unref(buf);
+	free(mem);
+	free(want);
+	target_close(&t);
+}
+END_TEST
+
+START_TEST(test_alignment_rules)
+{
+	struct pindio_buf *buf = NULL;
+	struct target t;
+	uint32_t ma, oa;
+	char *mem;
+	const char *msg;
+	char want[32];
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	ma = pindio_file_get_mem_align(t.file);
+	oa = pindio_file_get_offset_align(t.file);
+	ck_assert_int_eq(pindio_buf_alloc(t.ctx, 65536, 0, &buf), 0);
+	mem = pindio_buf_get_addr(buf);
+	snprintf(want, sizeof(want), "%u bytes", oa);
+
+	if (ma > 1) {
+		ck_assert_int_eq(pindio_file_read(t.file, mem + ma / 2, oa, 0,
+						  NULL, NULL), -EINVAL);
+		msg = pindio_ctx_last_error(t.ctx);
+		ck_assert_msg(strstr(msg, "address"), "%s", msg);
+		ck_assert_ptr_nonnull(strstr(msg, "aligned"));
+	}
+	ck_assert_int_eq(pindio_file_read(t.file, mem, oa + oa / 2, 0, NULL,
+					  NULL), -EINVAL);
+	msg = pindio_ctx_last_error(t.ctx);
+	ck_assert_msg(strstr(msg, "length") && strstr(msg, want), "%s", msg);
+	ck_assert_int_eq(pindio_file_write(t.file, mem, oa, oa / 2, NULL, NULL),
+			 -EINVAL);
+	msg = pindio_ctx_last_error(t.ctx);
+	ck_assert_msg(strstr(msg, "offset") && strstr(msg, want), "%s", msg);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem, oa, 1), -EINVAL);
+	ck_assert_int_eq(pindio_file_pwrite(t.file, mem + 1, oa, 0), -EINVAL);
+	/* Nothing reached the ring. */
+	ck_assert_uint_eq(pindio_ctx_get_inflight(t.ctx), 0);
+	ck_assert_int_eq(pindio_ctx_submit(t.ctx), 0);
+	pindio_buf_unref(buf);
+	target_close(&t);
+}
+END_TEST
+
+START_TEST(test_bad_requests)
+{
+	struct target t;
+	char *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 8192), 0);
+	ck_assert_int_eq(pindio_file_read(t.file, NULL, 4096, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "NULL"));
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 0, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "length is 0"));
+	ck_assert_int_eq(pindio_file_write(t.file, mem, PINDIO_IO_MAX_LEN + 4096,
+					   0, NULL, NULL), -EINVAL);
+	ck_assert_int_eq(pindio_file_read(NULL, mem, 4096, 0, NULL, NULL),
+			 -EINVAL);
+	ck_assert_int_eq(pindio_file_pread(NULL, mem, 4096, 0), -EINVAL);
+	ck_assert_uint_eq(pindio_ctx_get_inflight(t.ctx), 0);
+	free(mem);
+	target_close(&t);
+}
+END_TEST
+
+/* A file opened read-only: the kernel's -EBADF comes back as the result. */
+START_TEST(test_write_to_readonly_file)
+{
+	struct pindio_file *ro = NULL;
+	struct io_done d = { 0, 0 };
+	struct target t;
+	char path[64], *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	snprintf(path, sizeof(path), "/proc/self/fd/%d",
+		 pindio_file_get_fd(t.file));
+	ck_assert_int_eq(pindio_file_open(t.ctx, path, O_RDONLY, 0, &ro), 0);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 4096), 0);
+	ck_assert_int_eq(pindio_file_pwrite(ro, mem, 4096, 0), -EBADF);
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "write"));
+	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, record_done, &d), 0);
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
+	ck_assert_int_eq(d.calls, 1);
+	ck_assert_int_eq(d.res, -EBADF);
+	pindio_file_unref(ro);
+	free(mem);
+	target_close(&t);
+}
+END_TEST
+
+START_TEST(test_queue_full)
+{
+	struct io_done d[5] = { { 0, 0 } };
+	struct target t;
+	char *mem;
+	int i;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 4, 0);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 5 * 4096), 0);
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(pindio_file_read(t.file, mem + i * 4096, 4096,
+						  (uint64_t)i * 4096, record_done,
+						  &d[i]), 0);
+	ck_assert_int_eq(pindio_file_read(t.file, mem + 4 * 4096, 4096, 0,
+					  record_done, &d[4]), -EBUSY);
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "reap"));
+	ck_assert_uint_eq(pindio_ctx_get_inflight(t.ctx), 4);
+	ck_assert_int_eq(pindio_ctx_submit(t.ctx), 4);
+	/* Asking for more than is in flight waits only for what is. */
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 10, 5000), 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(d[i].calls, 1);
+		ck_assert_int_eq(d[i].res, 4096);
+	}
+	ck_assert_int_eq(pindio_file_read(t.file, mem + 4 * 4096, 4096, 0,
+					  record_done, &d[4]), 0);
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
+	ck_assert_int_eq(d[4].calls, 1);
+	free(mem);
+	target_close(&t);
+}
+END_TEST
+
+START_TEST(test_short_read_at_eof)
+{
+	struct pindio_buf *buf = NULL;
+	struct io_done d = { 0, 0 };
+	struct target t;
+	char *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 10000, 8, 0);
+	ck_assert_int_eq(pindio_buf_alloc(t.ctx, 65536, 0, &buf), 0);
+	mem = pindio_buf_get_addr(buf);
+	/* 10000 bytes: a read at 8192 finds 1808 of them. */
+	ck_assert_int_eq(pindio_file_pread(t.file, mem, 16384, 8192), 1808);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem, 16384, 0), 10000);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem, 4096, 65536), 0);
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 16384, 4096, record_done,
+					  &d), 0);
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
+	ck_assert_int_eq(d.res, 10000 - 4096);
+	pindio_buf_unref(buf);
+	target_close(&t);
+}
+END_TEST
+
+/* The last unref waits for requests still in flight; their callbacks run. */
+START_TEST(test_teardown_with_io_in_flight)
+{
+	struct pindio_buf *buf = NULL;
+	struct io_done d[8] = { { 0, 0 } };
+	struct target t;
+	char *mem;
+	int i;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 4 << 20, 8, PINDIO_CTX_DEFAULT);
+	ck_assert_int_eq(pindio_buf_alloc(t.ctx, 8 * 131072, 0, &buf), 0);
+	mem = pindio_buf_get_addr(buf);
+	for (i = 0; i < 8; i++)
+		ck_assert_int_eq(pindio_file_read(t.file, mem + i * 131072,
+						  131072, (uint64_t)i * 131072,
+						  record_done, &d[i]), 0);
+	ck_assert_int_eq(pindio_ctx_submit(t.ctx), 8);
+	pindio_buf_unref(buf);
+	target_close(&t);
+	for (i = 0; i < 8; i++) {
+		ck_assert_int_eq(d[i].calls, 1);
+		ck_assert_int_eq(d[i].res, 131072);
+	}
+}
+END_TEST
+
+/* Queued but never submitted: teardown submits and completes them too. */
+START_TEST(test_teardown_with_io_queued)
+{
+	struct io_done d = { 0, 0 };
+	struct target t;
+	char *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, PINDIO_CTX_DEFAULT);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 4096), 0);
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, record_done,
+					  &d), 0);
+	target_close(&t);
+	ck_assert_int_eq(d.calls, 1);
+	ck_assert_int_eq(d.res, 4096);
+	free(mem);
+}
+END_TEST
+
+START_TEST(test_reap_timeout)
+{
+	struct target t;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	/* Nothing in flight: no wait at all. */
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 100), 0);
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 0, -1), 0);
+	target_close(&t);
+}
+END_TEST
+
+Suite *test_suite(void)
+{
+	Suite *s = suite_create("io");
+	TCase *tc = tcase_vmpin("io");
+
+	/* _i = 0: plain buffers, 1: registered buffers */
+	tcase_add_loop_test(tc, test_roundtrip_file, 0, 2);
+	tcase_add_loop_test(tc, test_roundtrip_blockdev, 0, 2);
+	tcase_add_test(tc, test_roundtrip_sqpoll);
+	tcase_add_test(tc, test_subrange_of_registered_buffer);
+	tcase_add_test(tc, test_alignment_rules);
+	tcase_add_test(tc, test_bad_requests);
+	tcase_add_test(tc, test_write_to_readonly_file);
+	tcase_add_test(tc, test_queue_full);
+	tcase_add_test(tc, test_short_read_at_eof);
+	tcase_add_test(tc, test_teardown_with_io_in_flight);
+	tcase_add_test(tc, test_teardown_with_io_queued);
+	tcase_add_test(tc, test_reap_timeout);
+	suite_add_tcase(s, tc);
+	return s;
+}
