@@ -238,15 +238,16 @@ int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
 
 /**
  * pindio_buf_register() - register caller memory with the ring
- * @addr: start of the memory; it stays the caller's to free, after the
- *	buffer has been released
+ * @addr: start of the memory; it stays the caller's, to free once the
+ *	buffer is released and the requests that used it have completed
  * @len: 1 to PINDIO_BUF_MAX_LEN bytes
  * @flags: must be 0
  *
  * Return: 0; -EINVAL for NULL, a bad length or flag; -EEXIST when the
  * range overlaps a buffer already registered on this context; -ENOSPC;
  * -ENOMEM; -EFAULT when the kernel cannot pin the memory (unmapped, or a
- * shared mapping of a regular file).  Since: 0.1
+ * shared mapping of a regular file); -EOPNOTSUPP when it is a
+ * filesystem-DAX mapping, which may not be pinned long-term.  Since: 0.1
  */
 int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
 			unsigned int flags, struct pindio_buf **out);
