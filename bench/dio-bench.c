@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: LGPL-2.1-or-later
+// SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * dio-bench: measure what registered (fixed) buffers buy over plain
  * O_DIRECT I/O through the same io_uring context.

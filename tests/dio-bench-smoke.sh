@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: LGPL-2.1-or-later
+# SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Smoke test for dio-bench: every engine with every workload for a second,
 # the default two-engine comparison, the refusal of bad options, and no
@@ -57,8 +57,13 @@ no_scratch_left() {
 	! compgen -G 'dio-bench.scratch.*' >/dev/null
 }
 
-# ---- can this filesystem do O_DIRECT at all? -----------------------------
+# ---- can this machine run the bench at all? ------------------------------
 run --engine=uring --rw=read --runtime=1 --size=8m
+if [ "$rc" -ne 0 ] && grep -q 'io_uring is not available' "$err"; then
+	echo "SKIP: io_uring is not available here:"
+	cat "$err"
+	exit 77
+fi
 if [ "$rc" -ne 0 ] && grep -q O_DIRECT "$err"; then
 	echo "SKIP: the filesystem of $PWD does not support O_DIRECT:"
 	cat "$err"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "helpers.h"
@@ -19,15 +20,18 @@ static char last_log[1024];
 void test_skip(const char *test, const char *fmt, ...)
 {
 	char reason[512];
+	size_t len;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(reason, sizeof(reason), fmt, ap);
 	va_end(ap);
-	printf("SKIP: %s: %s\n", test, reason);
-	fflush(stdout);
+	/* START_TEST(name) defines name_fn: report the test's own name. */
+	len = strlen(test);
+	if (len > 3 && strcmp(test + len - 3, "_fn") == 0)
+		len -= 3;
 	if (skip_log) {
-		fprintf(skip_log, "%s: %s\n", test, reason);
+		fprintf(skip_log, "%.*s: %s\n", (int)len, test, reason);
 		fflush(skip_log);
 	}
 }
@@ -46,6 +50,21 @@ long vmpin_kb(void)
 			break;
 	fclose(f);
 	return kb;
+}
+
+size_t test_memlock_room(void)
+{
+	struct rlimit rl;
+	size_t pinned;
+
+	if (geteuid() == 0)
+		return SIZE_MAX;
+	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur == RLIM_INFINITY)
+		return SIZE_MAX;
+	pinned = (size_t)vmpin_kb() * 1024 + (1 << 20);
+	return rl.rlim_cur > pinned ? (size_t)rl.rlim_cur - pinned : 0;
 }
 
 static long vmpin_start;
@@ -214,6 +233,23 @@ void fill_pattern(void *buf, size_t len, uint64_t seed)
 	}
 }
 
+/* Every suite needs a ring; without io_uring the whole suite is a skip. */
+static bool uring_usable(void)
+{
+	struct pindio_ctx *ctx = NULL;
+	int ret;
+
+	ret = pindio_ctx_new(1, 0, &ctx);
+	if (ret == -ENOSYS || ret == -EPERM) {
+		printf("SKIP: all tests: io_uring is not available here (%s)\n",
+		       strerror(-ret));
+		printf("pindio-tests: 0 passed, 0 failed, 1 skipped\n");
+		return false;
+	}
+	pindio_ctx_unref(ctx);
+	return true;
+}
+
 int main(void)
 {
 	int nrun, nfail, nskip = 0, npass;
@@ -225,6 +261,8 @@ int main(void)
 		perror("tmpfile");
 		return 99;
 	}
+	if (!uring_usable())
+		return 77;
 	sr = srunner_create(test_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	nrun = srunner_ntests_run(sr);

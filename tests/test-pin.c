@@ -7,23 +7,14 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include "helpers.h"
 
 #define KB(pages)	((long)(pages) * (sysconf(_SC_PAGESIZE) / 1024))
 
-/* Room under RLIMIT_MEMLOCK for @bytes more, or CAP_IPC_LOCK (root). */
 static bool memlock_allows(size_t bytes)
 {
-	struct rlimit rl;
-
-	if (geteuid() == 0)
-		return true;
-	if (getrlimit(RLIMIT_MEMLOCK, &rl) < 0)
-		return false;
-	return rl.rlim_cur == RLIM_INFINITY ||
-	       rl.rlim_cur >= bytes + (size_t)vmpin_kb() * 1024;
+	return test_memlock_room() >= bytes;
 }
 
 START_TEST(test_alloc_pins_and_release_unpins)
