@@ -149,7 +149,8 @@ int pindio_get_log_priority(struct pindio_ctx *ctx);
 
 /**
  * pindio_file_open() - open a file or block device for direct I/O
- * @flags: open(2) flags; O_DIRECT and O_CLOEXEC are always added
+ * @flags: open(2) flags, not O_PATH; O_DIRECT and O_CLOEXEC are always
+ *	added
  * @mode: the mode for O_CREAT
  *
  * The O_DIRECT alignment is discovered with statx(STATX_DIOALIGN), then
@@ -157,7 +158,8 @@ int pindio_get_log_priority(struct pindio_ctx *ctx);
  * the file lives on.  The file is placed in the ring's fixed-file table.
  *
  * Return: 0; -EINVAL when the filesystem does not support O_DIRECT (the
- * message names the filesystem); any open(2) error.  Since: 0.1
+ * message names the filesystem), when @path is not a regular file or
+ * block device, or with O_PATH; any open(2) error.  Since: 0.1
  */
 int pindio_file_open(struct pindio_ctx *ctx, const char *path, int flags,
 		     mode_t mode, struct pindio_file **out);
@@ -317,7 +319,8 @@ typedef void (*pindio_complete_fn)(void *data, int res);
  * Return: 0; -EINVAL for a NULL pointer, zero or oversized length, or a
  * misaligned address, length or offset (the message names which and the
  * alignment required); -EBUSY when queue_depth requests are already queued
- * or in flight.  Since: 0.1
+ * or in flight (not logged above LOG_DEBUG: it is flow control, not a
+ * fault).  Since: 0.1
  */
 int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
 		     uint64_t offset, pindio_complete_fn fn, void *data);

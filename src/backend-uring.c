@@ -319,7 +319,7 @@ static int uring_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
 		if (ret == -EINTR) {
 			if (done)
 				break;
-			return fail(ctx, ret, "interrupted by a signal while waiting for completions");
+			return fail_quiet(ctx, ret, "interrupted by a signal while waiting for completions");
 		}
 		if (ret < 0 && ret != -EAGAIN && ret != -EBUSY)
 			return submit_error(ctx, ret);

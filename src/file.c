@@ -222,6 +222,9 @@ int pindio_file_open(struct pindio_ctx *ctx, const char *path, int flags,
 		return -EINVAL;
 	if (!path)
 		return fail(ctx, -EINVAL, "path is NULL");
+	if ((flags & O_PATH) == O_PATH)
+		return fail(ctx, -EINVAL, "%s: O_PATH descriptors cannot do I/O; open without it",
+			    path);
 
 	fd = open(path, flags | O_DIRECT | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EINVAL) {

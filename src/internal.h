@@ -114,12 +114,18 @@ void log_stderr(void *data, int priority, const char *file, int line,
 #define dbg(ctx, ...)	ctx_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 
 /*
- * Record why a call failed, log it, and return @errnum (a negative
- * errno) so that callers can write `return fail(ctx, -EINVAL, ...)`.
+ * Record why a call failed, log it at @priority, and return @errnum (a
+ * negative errno) so that callers can write `return fail(ctx, -EINVAL,
+ * ...)`.  fail_quiet() is for conditions a caller meets in normal
+ * operation (a full queue, a signal): recorded, logged only at LOG_DEBUG.
  */
-int ctx_fail(struct pindio_ctx *ctx, int errnum, const char *func,
-	     const char *format, ...) __attribute__((format(printf, 4, 5)));
-#define fail(ctx, errnum, ...) ctx_fail(ctx, errnum, __func__, __VA_ARGS__)
+int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
+	     const char *func, const char *format, ...)
+	__attribute__((format(printf, 5, 6)));
+#define fail(ctx, errnum, ...) \
+	ctx_fail(ctx, LOG_ERR, errnum, __func__, __VA_ARGS__)
+#define fail_quiet(ctx, errnum, ...) \
+	ctx_fail(ctx, LOG_DEBUG, errnum, __func__, __VA_ARGS__)
 
 /* io.c */
 void req_complete(struct pindio_ctx *ctx, struct req *req, int res);

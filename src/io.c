@@ -87,7 +87,7 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	}
 	req = ctx->free_reqs;
 	if (unlikely(!req)) {
-		*err = fail(ctx, -EBUSY, "all %u requests of the queue depth are queued or in flight; reap completions first",
+		*err = fail_quiet(ctx, -EBUSY, "all %u requests of the queue depth are queued or in flight; reap completions first",
 			    ctx->queue_depth);
 		return NULL;
 	}

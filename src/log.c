@@ -75,16 +75,16 @@ void log_init(struct pindio_ctx *ctx)
 	ctx->log_priority = prio;
 }
 
-int ctx_fail(struct pindio_ctx *ctx, int errnum, const char *func,
-	     const char *format, ...)
+int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
+	     const char *func, const char *format, ...)
 {
 	va_list args;
 
 	va_start(args, format);
 	vsnprintf(ctx->last_error, sizeof(ctx->last_error), format, args);
 	va_end(args);
-	if (ctx->log_priority >= LOG_ERR)
-		ctx_log(ctx, LOG_ERR, __FILE__, __LINE__, func, "%s\n",
+	if (ctx->log_priority >= priority)
+		ctx_log(ctx, priority, __FILE__, __LINE__, func, "%s\n",
 			ctx->last_error);
 	return errnum;
 }

@@ -71,6 +71,8 @@ START_TEST(test_open_errors)
 				     "/nonexistent/dir/file"));
 	ck_assert_int_eq(pindio_file_open(ctx, NULL, O_RDONLY, 0, &file),
 			 -EINVAL);
+	ck_assert_int_eq(pindio_file_open(ctx, "/", O_PATH, 0, &file), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx), "O_PATH"));
 	ck_assert_int_eq(pindio_file_open(NULL, "/dev/null", O_RDONLY, 0,
 					  &file), -EINVAL);
 	ck_assert_int_eq(pindio_file_open(ctx, "/dev/null", O_RDONLY, 0, NULL),
