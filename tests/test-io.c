@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 
 #include "helpers.h"
 
@@ -261,6 +262,32 @@ START_TEST(test_subrange_of_registered_buffer)
 }
 END_TEST
 
+/*
+ * Proof that a range inside a registered buffer goes through the fixed
+ * op: once the mapping is gone, only the kernel's pinned pages remain, so
+ * a plain read would fail with EFAULT while READ_FIXED still lands.
+ */
+START_TEST(test_registered_range_uses_fixed_op)
+{
+	struct pindio_buf *buf = NULL;
+	struct target t;
+	char *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	mem = mmap(NULL, 4 * 65536, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(mem, MAP_FAILED);
+	ck_assert_int_eq(pindio_buf_register(t.ctx, mem, 2 * 65536, 0, &buf), 0);
+	ck_assert_int_eq(munmap(mem, 4 * 65536), 0);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem + 65536, 65536, 0), 65536);
+	ck_assert_int_eq(pindio_file_pread(t.file, mem + 2 * 65536, 65536, 0),
+			 -EFAULT);
+	pindio_buf_unref(buf);
+	target_close(&t);
+}
+END_TEST
+
 START_TEST(test_alignment_rules)
 {
 	struct pindio_buf *buf = NULL;
@@ -484,6 +511,7 @@ Suite *test_suite(void)
 	tcase_add_loop_test(tc, test_roundtrip_blockdev, 0, 2);
 	tcase_add_test(tc, test_roundtrip_sqpoll);
 	tcase_add_test(tc, test_subrange_of_registered_buffer);
+	tcase_add_test(tc, test_registered_range_uses_fixed_op);
 	tcase_add_test(tc, test_alignment_rules);
 	tcase_add_test(tc, test_bad_requests);
 	tcase_add_test(tc, test_write_to_readonly_file);
