@@ -52,8 +52,15 @@ enum pindio_ctx_flags {
 	/* Only the creating thread submits (IORING_SETUP_SINGLE_ISSUER).
 	 * Dropped if the kernel lacks it. */
 	PINDIO_CTX_SINGLE_ISSUER	= 1U << 3,
+	/* Run completion work only when the creating thread reaps
+	 * (IORING_SETUP_DEFER_TASKRUN): fewer wake-ups.  Needs
+	 * PINDIO_CTX_SINGLE_ISSUER; dropped with PINDIO_CTX_SQPOLL, and if
+	 * the kernel lacks it. */
+	PINDIO_CTX_DEFER_TASKRUN	= 1U << 4,
 };
-#define PINDIO_CTX_DEFAULT	(PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER)
+#define PINDIO_CTX_DEFAULT	(PINDIO_CTX_COOP_TASKRUN | \
+				 PINDIO_CTX_SINGLE_ISSUER | \
+				 PINDIO_CTX_DEFER_TASKRUN)
 
 /**
  * pindio_ctx_new() - create a context owning one io_uring ring
@@ -67,7 +74,8 @@ enum pindio_ctx_flags {
  * PINDIO_LOG environment variable when set (a number 0-7 or a syslog name
  * such as "err", "info", "debug"), LOG_ERR otherwise.
  *
- * Return: 0; -EINVAL for a bad depth or unknown flag; -ENOSYS or -EPERM
+ * Return: 0; -EINVAL for a bad depth, an unknown flag, or
+ * PINDIO_CTX_DEFER_TASKRUN without PINDIO_CTX_SINGLE_ISSUER; -ENOSYS or -EPERM
  * when io_uring is missing or forbidden; -ENOMEM.  There is no context to
  * hold the error text yet, so it is written to stderr.
  * Since: 0.1

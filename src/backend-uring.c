@@ -42,6 +42,15 @@ static unsigned int ring_flags(unsigned int flags)
 		rf |= IORING_SETUP_COOP_TASKRUN;
 	if (flags & PINDIO_CTX_SINGLE_ISSUER)
 		rf |= IORING_SETUP_SINGLE_ISSUER;
+	if (flags & PINDIO_CTX_DEFER_TASKRUN)
+		rf |= IORING_SETUP_DEFER_TASKRUN;
+	/*
+	 * With completions deferred to task work, the kernel must flag
+	 * pending work in the SQ ring: liburing's peek then enters the
+	 * kernel to run it, so reaping without waiting still sees them.
+	 */
+	if (rf & (IORING_SETUP_COOP_TASKRUN | IORING_SETUP_DEFER_TASKRUN))
+		rf |= IORING_SETUP_TASKRUN_FLAG;
 	return rf;
 }
 
@@ -80,10 +89,17 @@ static unsigned int file_table_slots(void)
 
 static int uring_init(struct pindio_ctx *ctx)
 {
-	const unsigned int optional = PINDIO_CTX_COOP_TASKRUN |
-				      PINDIO_CTX_SINGLE_ISSUER;
+	/*
+	 * Flags that only tune performance, newest first: a kernel that
+	 * refuses one (-EINVAL) gets the ring without it.
+	 */
+	static const unsigned int optional[] = {
+		PINDIO_CTX_DEFER_TASKRUN,			/* 6.1 */
+		PINDIO_CTX_SINGLE_ISSUER,			/* 6.0 */
+		PINDIO_CTX_COOP_TASKRUN,			/* 5.19 */
+	};
 	struct uring *u;
-	unsigned int slots;
+	unsigned int slots, i;
 	int ret;
 
 	u = calloc(1, sizeof(*u));
@@ -92,11 +108,15 @@ static int uring_init(struct pindio_ctx *ctx)
 
 	ret = io_uring_queue_init(ctx->queue_depth, &u->ring,
 				  ring_flags(ctx->flags));
-	if (ret == -EINVAL && (ctx->flags & optional)) {
-		/* Older kernels lack these; they only tune performance. */
-		info(ctx, "io_uring_setup refused flags 0x%x, retrying without COOP_TASKRUN/SINGLE_ISSUER\n",
-		     ring_flags(ctx->flags));
-		ctx->flags &= ~optional;
+	for (i = 0; ret == -EINVAL && i < ARRAY_SIZE(optional); i++) {
+		if (!(ctx->flags & optional[i]))
+			continue;
+		info(ctx, "io_uring_setup refused flags 0x%x; retrying without PINDIO_CTX flag 0x%x\n",
+		     ring_flags(ctx->flags), optional[i]);
+		ctx->flags &= ~optional[i];
+		/* DEFER_TASKRUN cannot stay without SINGLE_ISSUER. */
+		if (optional[i] == PINDIO_CTX_SINGLE_ISSUER)
+			ctx->flags &= ~PINDIO_CTX_DEFER_TASKRUN;
 		ret = io_uring_queue_init(ctx->queue_depth, &u->ring,
 					  ring_flags(ctx->flags));
 	}

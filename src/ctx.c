@@ -8,7 +8,8 @@
 #include "internal.h"
 
 #define KNOWN_FLAGS (PINDIO_CTX_SQPOLL | PINDIO_CTX_IOPOLL | \
-		     PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER)
+		     PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER | \
+		     PINDIO_CTX_DEFER_TASKRUN)
 
 PINDIO_EXPORT
 int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
@@ -39,6 +40,16 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 		ret = fail(ctx, -EINVAL, "unknown context flags 0x%x; known flags are 0x%x (PINDIO_CTX_*)",
 			   flags & ~KNOWN_FLAGS, KNOWN_FLAGS);
 		goto err_free;
+	}
+	if ((flags & PINDIO_CTX_DEFER_TASKRUN) &&
+	    !(flags & PINDIO_CTX_SINGLE_ISSUER)) {
+		ret = fail(ctx, -EINVAL, "PINDIO_CTX_DEFER_TASKRUN needs PINDIO_CTX_SINGLE_ISSUER: only the thread that submits can run deferred completions");
+		goto err_free;
+	}
+	if ((flags & PINDIO_CTX_SQPOLL) && (flags & PINDIO_CTX_DEFER_TASKRUN)) {
+		/* The SQ thread submits, so there is no single issuer to defer to. */
+		info(ctx, "PINDIO_CTX_DEFER_TASKRUN does not apply to SQPOLL rings; dropped\n");
+		ctx->flags &= ~PINDIO_CTX_DEFER_TASKRUN;
 	}
 	ret = io_pool_init(ctx);
 	if (ret < 0) {

@@ -43,6 +43,9 @@ START_TEST(test_new_bad_flags)
 
 	ck_assert_int_eq(pindio_ctx_new(8, 1U << 30, &ctx), -EINVAL);
 	ck_assert_ptr_eq(ctx, (struct pindio_ctx *)0x1);
+	ck_assert_int_eq(pindio_ctx_new(8, PINDIO_CTX_DEFER_TASKRUN, &ctx),
+			 -EINVAL);
+	ck_assert_ptr_eq(ctx, (struct pindio_ctx *)0x1);
 	ck_assert_int_eq(pindio_ctx_new(8, 0, NULL), -EINVAL);
 }
 END_TEST
@@ -84,6 +87,13 @@ START_TEST(test_sqpoll_iopoll)
 
 	ck_assert_int_eq(pindio_ctx_new(8, PINDIO_CTX_IOPOLL, &ctx), 0);
 	ck_assert_uint_eq(pindio_ctx_get_flags(ctx), PINDIO_CTX_IOPOLL);
+	pindio_ctx_unref(ctx);
+
+	/* The default flags combine with SQPOLL: DEFER_TASKRUN is dropped. */
+	ck_assert_int_eq(pindio_ctx_new(8, PINDIO_CTX_SQPOLL | PINDIO_CTX_DEFAULT,
+					&ctx), 0);
+	ck_assert(pindio_ctx_get_flags(ctx) & PINDIO_CTX_SQPOLL);
+	ck_assert_uint_eq(pindio_ctx_get_flags(ctx) & PINDIO_CTX_DEFER_TASKRUN, 0);
 	pindio_ctx_unref(ctx);
 }
 END_TEST
