@@ -354,9 +354,13 @@ int pindio_ctx_submit(struct pindio_ctx *ctx);
  * @min_complete: wait until at least this many requests have completed
  * @timeout_ms: give up waiting after this long; -1 waits without limit
  *
- * Queued requests are submitted in the same system call that waits, so a
- * batch costs one io_uring_enter(2).  Completions already available are
- * processed without a system call.
+ * Completions already posted are processed first.  Then one
+ * io_uring_enter(2) at most submits what was queued when the call began
+ * and, while fewer than @min_complete have completed, waits (the wait is
+ * repeated only when it ends early); with @min_complete 0 it does not
+ * wait but collects what has completed.  Requests that callbacks run by
+ * this call queue are submitted by the next pindio_ctx_reap() or
+ * pindio_ctx_submit(), so a loop of reaps costs one system call a batch.
  *
  * Return: the number of requests completed (callbacks run), which may be
  * fewer than @min_complete when the timeout expired; or a negative errno.
