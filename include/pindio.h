@@ -47,7 +47,8 @@ enum pindio_ctx_flags {
 	 * O_DIRECT on a device with poll queues. */
 	PINDIO_CTX_IOPOLL		= 1U << 1,
 	/* Run completion work only when the application enters the kernel
-	 * (IORING_SETUP_COOP_TASKRUN).  Dropped if the kernel lacks it. */
+	 * (IORING_SETUP_COOP_TASKRUN).  Dropped with PINDIO_CTX_SQPOLL, and
+	 * if the kernel lacks it. */
 	PINDIO_CTX_COOP_TASKRUN		= 1U << 2,
 	/* Only the creating thread submits (IORING_SETUP_SINGLE_ISSUER).
 	 * Dropped if the kernel lacks it. */
@@ -309,6 +310,12 @@ int pindio_buf_get_index(struct pindio_buf *buf);
  * @data: the pointer given with the request
  * @res: bytes transferred (fewer than asked at end of file), or a negative
  *	errno
+ *
+ * Callbacks run inside pindio_ctx_reap() (and the synchronous helpers, and
+ * the last pindio_ctx_unref()).  A callback may queue new requests, reap,
+ * release buffers and drop references, the context's last one included:
+ * the context is then freed when the outermost pindio_ctx_reap() returns,
+ * and must not be used after it.
  */
 typedef void (*pindio_complete_fn)(void *data, int res);
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* The io_uring backend, over liburing. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/resource.h>
 
 #include <liburing.h>
@@ -17,9 +17,6 @@
  * bit set, so one test tells them apart without a lookup.
  */
 #define TAG_BIT	1ULL
-
-/* CQEs copied out per batch before running callbacks (see reap_ready). */
-#define CQE_BATCH 64
 
 struct uring {
 	struct io_uring ring;
@@ -260,49 +257,32 @@ static int uring_submit(struct pindio_ctx *ctx)
 }
 
 /*
- * Run the completions already in the CQ ring.  Entries are copied out and
- * the ring head advanced before any callback runs, so a callback may queue
- * new requests or even reap again without seeing an entry twice.
+ * Run the completions already in the CQ ring, one entry at a time: each is
+ * copied out and the head advanced before its callback runs, so a callback
+ * may queue, reap (even waiting) or drop references without finding an
+ * entry twice or waiting for one an outer frame already holds.
  */
 static unsigned int reap_ready(struct pindio_ctx *ctx)
 {
 	struct io_uring *ring = ring_of(ctx);
-	struct io_uring_cqe *cqes[CQE_BATCH];
-	struct {
-		uint64_t user_data;
-		int res;
-	} done[CQE_BATCH];
-	unsigned int n, i, reqs = 0;
+	struct io_uring_cqe *cqe;
+	unsigned int reqs = 0;
+	uintptr_t ud;
+	int res;
 
-	for (;;) {
-		n = io_uring_peek_batch_cqe(ring, cqes, CQE_BATCH);
-		if (!n)
-			return reqs;
-		for (i = 0; i < n; i++) {
-			done[i].user_data = cqes[i]->user_data;
-			done[i].res = cqes[i]->res;
+	while (io_uring_peek_batch_cqe(ring, &cqe, 1)) {
+		ud = (uintptr_t)cqe->user_data;
+		res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+
+		if (ud & TAG_BIT) {
+			pin_buf_retired(ctx, (struct pindio_buf *)(ud & ~(uintptr_t)TAG_BIT));
+			continue;
 		}
-		io_uring_cq_advance(ring, n);
-
-		for (i = 0; i < n; i++) {
-			uintptr_t ud = (uintptr_t)done[i].user_data;
-
-			if (ud & TAG_BIT) {
-				pin_buf_retired(ctx, (struct pindio_buf *)(ud & ~(uintptr_t)TAG_BIT));
-				continue;
-			}
-			req_complete(ctx, (struct req *)ud, done[i].res);
-			reqs++;
-		}
+		req_complete(ctx, (struct req *)ud, res);
+		reqs++;
 	}
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return reqs;
 }
 
 /*
@@ -342,6 +322,12 @@ static int uring_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
 	while (done < min) {
 		unsigned int want = min - done;
 
+		/* A callback that reaped may have taken some of ours. */
+		if (want > ctx->inflight)
+			want = ctx->inflight;
+		if (!want)
+			break;
+
 		if (timeout_ms < 0) {
 			ret = io_uring_submit_and_wait(ring, want);
 		} else {
@@ -370,6 +356,32 @@ static int uring_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
 	return (int)done;
 }
 
+/*
+ * Before a table slot is emptied or a descriptor closed: make sure every
+ * queued request has been taken in by the kernel, which holds its own
+ * references from then on.  With SQPOLL, submitting only publishes the SQ
+ * tail; the kernel thread consumes entries (taking those references under
+ * the ring lock that registration also takes) a little later.
+ */
+static int uring_flush(struct pindio_ctx *ctx)
+{
+	struct io_uring *ring = ring_of(ctx);
+	int ret;
+
+	if (!io_uring_sq_ready(ring))
+		return 0;
+	ret = io_uring_submit(ring);
+	if (ret < 0)
+		return submit_error(ctx, ret);
+	while ((ring->flags & IORING_SETUP_SQPOLL) && io_uring_sq_ready(ring)) {
+		ret = io_uring_sqring_wait(ring);
+		if (ret < 0 && ret != -EINTR)
+			return submit_error(ctx, ret);
+		sched_yield();
+	}
+	return 0;
+}
+
 const struct backend_ops backend_uring = {
 	.name = "io_uring",
 	.init = uring_init,
@@ -380,5 +392,6 @@ const struct backend_ops backend_uring = {
 	.buf_del_all = uring_buf_del_all,
 	.queue_rw = uring_queue_rw,
 	.submit = uring_submit,
+	.flush = uring_flush,
 	.reap = uring_reap,
 };

@@ -40,6 +40,9 @@ struct backend_ops {
 			struct pindio_file *file, void *addr, size_t len,
 			uint64_t offset);
 	int (*submit)(struct pindio_ctx *ctx);
+	/* Submit, and return once the kernel has taken every request in
+	 * (so table slots may be emptied and descriptors closed). */
+	int (*flush)(struct pindio_ctx *ctx);
 	/* Submit what is queued and complete at least @min requests. */
 	int (*reap)(struct pindio_ctx *ctx, unsigned int min, int timeout_ms);
 };

@@ -46,10 +46,15 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 		ret = fail(ctx, -EINVAL, "PINDIO_CTX_DEFER_TASKRUN needs PINDIO_CTX_SINGLE_ISSUER: only the thread that submits can run deferred completions");
 		goto err_free;
 	}
-	if ((flags & PINDIO_CTX_SQPOLL) && (flags & PINDIO_CTX_DEFER_TASKRUN)) {
-		/* The SQ thread submits, so there is no single issuer to defer to. */
-		info(ctx, "PINDIO_CTX_DEFER_TASKRUN does not apply to SQPOLL rings; dropped\n");
-		ctx->flags &= ~PINDIO_CTX_DEFER_TASKRUN;
+	if ((flags & PINDIO_CTX_SQPOLL) &&
+	    (flags & (PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_DEFER_TASKRUN))) {
+		/*
+		 * The kernel refuses both with SQPOLL: the SQ thread, not
+		 * the application, runs the completion work.
+		 */
+		info(ctx, "PINDIO_CTX_COOP_TASKRUN and PINDIO_CTX_DEFER_TASKRUN do not apply to SQPOLL rings; dropped\n");
+		ctx->flags &= ~(PINDIO_CTX_COOP_TASKRUN |
+				PINDIO_CTX_DEFER_TASKRUN);
 	}
 	ret = io_pool_init(ctx);
 	if (ret < 0) {
@@ -73,10 +78,11 @@ err_free:
 	return ret;
 }
 
-static void ctx_free(struct pindio_ctx *ctx)
+void ctx_free(struct pindio_ctx *ctx)
 {
 	int ret;
 
+	ctx->freeing = true;
 	if (ctx->inflight) {
 		info(ctx, "waiting for %u requests still in flight\n",
 		     ctx->inflight);
@@ -108,6 +114,13 @@ struct pindio_ctx *pindio_ctx_unref(struct pindio_ctx *ctx)
 		return NULL;
 	if (--ctx->refcount > 0)
 		return ctx;
+	/* A callback dropped the last reference: see io_reap(). */
+	if (ctx->freeing)
+		return NULL;
+	if (ctx->reap_depth) {
+		ctx->free_pending = true;
+		return NULL;
+	}
 	ctx_free(ctx);
 	return NULL;
 }

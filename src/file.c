@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,10 +19,6 @@
 #include <sys/sysmacros.h>
 
 #include "internal.h"
-
-#ifndef STATX_DIOALIGN
-#define STATX_DIOALIGN 0x00002000U
-#endif
 
 /* Used when nothing better is known: every device supports it. */
 #define FALLBACK_ALIGN 4096U
@@ -228,17 +223,23 @@ int pindio_file_open(struct pindio_ctx *ctx, const char *path, int flags,
 
 	fd = open(path, flags | O_DIRECT | O_CLOEXEC, mode);
 	if (fd < 0 && errno == EINVAL) {
-		char dir[PATH_MAX];
 		struct stat st;
 
 		if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) &&
 		    !S_ISBLK(st.st_mode))
 			return not_a_file(ctx, path);
-		/* The file may not exist yet: ask about its directory. */
-		snprintf(dir, sizeof(dir), "%s", path);
-		if (statfs(path, &sfs) == 0 || statfs(dirname(dir), &sfs) == 0)
-			return no_odirect(ctx, path, &sfs);
-		return no_odirect(ctx, path, NULL);
+		/*
+		 * Blame O_DIRECT only if the same open without it works
+		 * (without creating or truncating anything).
+		 */
+		fd = open(path, (flags & ~(O_CREAT | O_EXCL | O_TRUNC)) | O_CLOEXEC);
+		if (fd >= 0) {
+			ret = no_odirect(ctx, path, fstatfs(fd, &sfs) ? NULL : &sfs);
+			close(fd);
+			return ret;
+		}
+		return fail(ctx, -EINVAL, "cannot open %s with flags 0x%x: %s",
+			    path, (unsigned int)flags, strerror(EINVAL));
 	}
 	if (fd < 0)
 		return fail(ctx, -errno, "cannot open %s: %s", path,
@@ -302,7 +303,7 @@ struct pindio_file *pindio_file_unref(struct pindio_file *file)
 	 * queued ones must reach the kernel before the slot is emptied.
 	 */
 	if (ctx->inflight)
-		ctx->backend->submit(ctx);
+		ctx->backend->flush(ctx);	/* a failure is logged */
 	file_slot_put(ctx, file->fixed_index);
 	close(file->fd);
 	free(file);

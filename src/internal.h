@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "pindio.h"
 #include "backend.h"
@@ -16,6 +17,14 @@
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static inline int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Slots in the ring's sparse fixed-file table. */
 #define FIXED_FILE_SLOTS	1024U
@@ -61,6 +70,14 @@ struct pindio_file {
 
 struct pindio_ctx {
 	int refcount;
+	/*
+	 * Completion callbacks may drop the last reference: the context is
+	 * then freed when the outermost reap returns (free_pending), and
+	 * not again while it is being freed (freeing).
+	 */
+	unsigned int reap_depth;
+	bool free_pending;
+	bool freeing;
 	unsigned int queue_depth;
 	unsigned int flags;
 
@@ -120,15 +137,21 @@ void log_stderr(void *data, int priority, const char *file, int line,
  * operation (a full queue, a signal): recorded, logged only at LOG_DEBUG.
  */
 int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
-	     const char *func, const char *format, ...)
-	__attribute__((format(printf, 5, 6)));
+	     const char *file, int line, const char *func,
+	     const char *format, ...) __attribute__((format(printf, 7, 8)));
 #define fail(ctx, errnum, ...) \
-	ctx_fail(ctx, LOG_ERR, errnum, __func__, __VA_ARGS__)
+	ctx_fail(ctx, LOG_ERR, errnum, __FILE__, __LINE__, __func__, \
+		 __VA_ARGS__)
 #define fail_quiet(ctx, errnum, ...) \
-	ctx_fail(ctx, LOG_DEBUG, errnum, __func__, __VA_ARGS__)
+	ctx_fail(ctx, LOG_DEBUG, errnum, __FILE__, __LINE__, __func__, \
+		 __VA_ARGS__)
+
+/* ctx.c */
+void ctx_free(struct pindio_ctx *ctx);
 
 /* io.c */
 void req_complete(struct pindio_ctx *ctx, struct req *req, int res);
+int io_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms);
 int io_pool_init(struct pindio_ctx *ctx);
 void io_pool_fini(struct pindio_ctx *ctx);
 int io_drain(struct pindio_ctx *ctx, int timeout_ms);

@@ -137,16 +137,32 @@ int pindio_ctx_submit(struct pindio_ctx *ctx)
 	return ctx->backend->submit(ctx);
 }
 
+/*
+ * Every reap goes through here.  A callback may drop the context's last
+ * reference; the context is then freed once the outermost reap is done
+ * with it, never under a frame that still uses it.
+ */
+int io_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
+{
+	int ret;
+
+	/* Waiting for more than can complete would never return. */
+	if (min > ctx->inflight)
+		min = ctx->inflight;
+	ctx->reap_depth++;
+	ret = ctx->backend->reap(ctx, min, timeout_ms);
+	if (--ctx->reap_depth == 0 && ctx->free_pending && !ctx->freeing)
+		ctx_free(ctx);
+	return ret;
+}
+
 PINDIO_EXPORT
 int pindio_ctx_reap(struct pindio_ctx *ctx, unsigned int min_complete,
 		    int timeout_ms)
 {
 	if (unlikely(!ctx))
 		return -EINVAL;
-	/* Waiting for more than can complete would never return. */
-	if (min_complete > ctx->inflight)
-		min_complete = ctx->inflight;
-	return ctx->backend->reap(ctx, min_complete, timeout_ms);
+	return io_reap(ctx, min_complete, timeout_ms);
 }
 
 PINDIO_EXPORT
@@ -155,14 +171,18 @@ unsigned int pindio_ctx_get_inflight(struct pindio_ctx *ctx)
 	return ctx ? ctx->inflight : 0;
 }
 
-/* Wait for every request in flight, for at most @timeout_ms. */
+/* Wait for every request in flight, for at most @timeout_ms in all. */
 int io_drain(struct pindio_ctx *ctx, int timeout_ms)
 {
+	int64_t deadline = now_ms() + timeout_ms, left;
 	int ret = 0;
 
 	while (ctx->inflight) {
-		ret = ctx->backend->reap(ctx, ctx->inflight, timeout_ms);
-		if (ret <= 0 && ret != -EINTR)
+		left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		ret = io_reap(ctx, ctx->inflight, (int)left);
+		if (ret < 0 && ret != -EINTR)
 			break;
 	}
 	return ctx->inflight ? (ret < 0 ? ret : -ETIMEDOUT) : 0;
@@ -196,7 +216,7 @@ static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
 	if (!req)
 		return err;
 	while (!w.done) {
-		ret = ctx->backend->reap(ctx, 1, -1);
+		ret = io_reap(ctx, 1, -1);
 		if (ret >= 0 || ret == -EINTR)
 			continue;
 		/*

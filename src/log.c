@@ -76,7 +76,8 @@ void log_init(struct pindio_ctx *ctx)
 }
 
 int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
-	     const char *func, const char *format, ...)
+	     const char *file, int line, const char *func,
+	     const char *format, ...)
 {
 	va_list args;
 
@@ -84,7 +85,7 @@ int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
 	vsnprintf(ctx->last_error, sizeof(ctx->last_error), format, args);
 	va_end(args);
 	if (ctx->log_priority >= priority)
-		ctx_log(ctx, priority, __FILE__, __LINE__, func, "%s\n",
+		ctx_log(ctx, priority, file, line, func, "%s\n",
 			ctx->last_error);
 	return errnum;
 }

@@ -334,6 +334,12 @@ int pindio_buf_release(struct pindio_buf *buf)
 		return fail(ctx, -EALREADY, "buffer at %p (+%zu) was already released",
 			    (void *)buf->addr, buf->len);
 
+	/* Requests still queued must hold the buffer before its slot goes. */
+	if (buf->inflight) {
+		ret = ctx->backend->flush(ctx);
+		if (ret < 0)
+			return ret;
+	}
 	ret = ctx->backend->buf_del(ctx, buf);
 	if (ret < 0)
 		return fail(ctx, ret, "emptying buffer slot %d failed: %s; the buffer stays registered",
@@ -387,7 +393,7 @@ void pin_teardown(struct pindio_ctx *ctx)
 	}
 	ctx->last_hit = NULL;
 	ctx->backend->buf_del_all(ctx);
-	ctx->backend->reap(ctx, 0, 0);
+	io_reap(ctx, 0, 0);
 	while ((buf = ctx->retiring)) {
 		warn(ctx, "buffer %p +%zu still pinned at teardown (%u requests in flight)\n",
 		     (void *)buf->addr, buf->len, buf->inflight);

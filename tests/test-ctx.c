@@ -89,11 +89,11 @@ START_TEST(test_sqpoll_iopoll)
 	ck_assert_uint_eq(pindio_ctx_get_flags(ctx), PINDIO_CTX_IOPOLL);
 	pindio_ctx_unref(ctx);
 
-	/* The default flags combine with SQPOLL: DEFER_TASKRUN is dropped. */
+	/* With SQPOLL the task-run flags go, SINGLE_ISSUER stays. */
 	ck_assert_int_eq(pindio_ctx_new(8, PINDIO_CTX_SQPOLL | PINDIO_CTX_DEFAULT,
 					&ctx), 0);
-	ck_assert(pindio_ctx_get_flags(ctx) & PINDIO_CTX_SQPOLL);
-	ck_assert_uint_eq(pindio_ctx_get_flags(ctx) & PINDIO_CTX_DEFER_TASKRUN, 0);
+	ck_assert_uint_eq(pindio_ctx_get_flags(ctx),
+			  PINDIO_CTX_SQPOLL | PINDIO_CTX_SINGLE_ISSUER);
 	pindio_ctx_unref(ctx);
 }
 END_TEST
@@ -101,6 +101,7 @@ END_TEST
 struct captured {
 	int calls;
 	int priority;
+	char file[64];
 	char text[512];
 };
 
@@ -111,6 +112,7 @@ static void capture_log(void *data, int priority, const char *file, int line,
 
 	c->calls++;
 	c->priority = priority;
+	snprintf(c->file, sizeof(c->file), "%s", file);
 	vsnprintf(c->text, sizeof(c->text), format, args);
 }
 
@@ -125,6 +127,8 @@ START_TEST(test_log_fn_and_priority)
 	ck_assert_int_eq(c.calls, 1);
 	ck_assert_int_eq(c.priority, LOG_ERR);
 	ck_assert_ptr_nonnull(strstr(c.text, "path is NULL"));
+	/* The place that failed, not the logging helper. */
+	ck_assert_msg(strstr(c.file, "file.c"), "logged from %s", c.file);
 	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx), "path is NULL"));
 
 	/* Below the threshold: the error text is kept, nothing is logged. */

@@ -64,6 +64,8 @@ START_TEST(test_open_errors)
 {
 	struct pindio_ctx *ctx = test_ctx_new(8, 0);
 	struct pindio_file *file = (struct pindio_file *)0x1;
+	const char *msg;
+	char *path;
 
 	ck_assert_int_eq(pindio_file_open(ctx, "/nonexistent/dir/file", O_RDONLY,
 					  0, &file), -ENOENT);
@@ -73,6 +75,16 @@ START_TEST(test_open_errors)
 			 -EINVAL);
 	ck_assert_int_eq(pindio_file_open(ctx, "/", O_PATH, 0, &file), -EINVAL);
 	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx), "O_PATH"));
+	/* EINVAL from open(2) that is not about O_DIRECT is not blamed on it. */
+	ck_assert(asprintf(&path, "%s/pindio-nodir.%d", test_dir(),
+			   (int)getpid()) > 0);
+	ck_assert_int_eq(pindio_file_open(ctx, path, O_RDONLY | O_CREAT |
+					  O_DIRECTORY, 0600, &file), -EINVAL);
+	msg = pindio_ctx_last_error(ctx);
+	ck_assert_msg(strstr(msg, "cannot open") && !strstr(msg, "O_DIRECT"),
+		      "message: %s", msg);
+	unlink(path);
+	free(path);
 	ck_assert_int_eq(pindio_file_open(NULL, "/dev/null", O_RDONLY, 0,
 					  &file), -EINVAL);
 	ck_assert_int_eq(pindio_file_open(ctx, "/dev/null", O_RDONLY, 0, NULL),
