@@ -67,18 +67,32 @@ report() {
 	fi
 }
 
+# Print FILE with its /* */ comments replaced by a space; an unterminated
+# comment ends the output with a line "ERR unterminated comment".
+strip_block_comments() {
+	awk '
+	{ text = text $0 "\n" }
+	END {
+		while ((i = index(text, "/*")) > 0) {
+			rest = substr(text, i + 2)
+			j = index(rest, "*/")
+			if (!j) {
+				text = substr(text, 1, i - 1) "\nERR unterminated comment\n"
+				break
+			}
+			text = substr(text, 1, i - 1) " " substr(rest, j + 2)
+		}
+		printf "%s", text
+	}' "$1"
+}
+
 # ---- src/libpindio.sym -------------------------------------------------
 # Lines "NODE name", "SYM name", "WILD pattern", "ERR message".  Symbols
 # are those of global scopes (a node's scope is global until "local:").
-awk '
+strip_block_comments "$symfile" | awk '
+/^ERR / { print; next }
 { text = text $0 "\n" }
 END {
-	while ((i = index(text, "/*")) > 0) {
-		rest = substr(text, i + 2)
-		j = index(rest, "*/")
-		if (!j) { print "ERR unterminated comment"; exit }
-		text = substr(text, 1, i - 1) " " substr(rest, j + 2)
-	}
 	gsub(/#[^\n]*/, "", text)
 	gsub(/[ \t\n]+:/, ":", text)
 	gsub(/[{};]/, " & ", text)
@@ -116,7 +130,7 @@ END {
 	}
 	if (depth != 0)
 		print "ERR unbalanced braces"
-}' "$symfile" >"$tmp/symfile.parsed"
+}' >"$tmp/symfile.parsed"
 
 sed -n 's/^SYM //p' "$tmp/symfile.parsed" | sort -u >"$tmp/listed"
 sed -n 's/^NODE //p' "$tmp/symfile.parsed" | sort -u >"$tmp/nodes"
@@ -158,15 +172,10 @@ report "(b) every symbol listed in src/libpindio.sym is exported" "$tmp/bad"
 # Function declarations at file scope: comments, preprocessor lines and
 # brace bodies removed, the first "pindio_xxx(" of each statement that is
 # not a typedef or a static (inline) definition.
-awk '
+strip_block_comments "$header" | awk '
+/^ERR / { next }
 { text = text $0 "\n" }
 END {
-	while ((i = index(text, "/*")) > 0) {
-		rest = substr(text, i + 2)
-		j = index(rest, "*/")
-		if (!j) break
-		text = substr(text, 1, i - 1) " " substr(rest, j + 2)
-	}
 	gsub(/\/\/[^\n]*/, "", text)
 	n = split(text, line, "\n")
 	text = ""
@@ -211,7 +220,7 @@ function emit(s) {
 		sub(/[ \t\n]*\($/, "", name)
 		print name
 	}
-}' "$header" | sort -u >"$tmp/declared"
+}' | sort -u >"$tmp/declared"
 
 {
 	[ -s "$tmp/declared" ] || echo "no function declaration found in include/pindio.h"
