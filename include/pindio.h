@@ -98,7 +98,11 @@ struct pindio_ctx *pindio_ctx_ref(struct pindio_ctx *ctx);
  * are waited for (at most 10 s; their callbacks run), buffers still
  * retiring are unregistered and freed, and the ring is closed.
  *
- * Return: NULL when freed, @ctx otherwise.  Since: 0.1
+ * Dropped by a completion callback, the last reference frees the context
+ * when the outermost pindio_ctx_reap() returns.
+ *
+ * Return: NULL when the last reference was dropped, @ctx otherwise.
+ * Since: 0.1
  */
 struct pindio_ctx *pindio_ctx_unref(struct pindio_ctx *ctx);
 
