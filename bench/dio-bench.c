@@ -82,6 +82,7 @@ struct options {
 	uint64_t size;			/* 0: not given */
 	unsigned int runtime;
 	unsigned int engines;		/* bit per enum engine_id */
+	bool pins;			/* print the pin account after each run */
 };
 
 struct target {
@@ -251,6 +252,9 @@ static void usage(FILE *f)
 "                    scratch file, the whole file or device otherwise\n"
 "  --runtime=SECS    seconds per engine, 1-%u (default %u)\n"
 "  --engine=NAME     uring-fixed or uring (default: both, then compare)\n"
+"  --pins            after each engine's run, print pindio's pin account\n"
+"                    (every buffer, plain DMA in flight, the memlock\n"
+"                    budget) and whether it agrees with the kernel's VmPin\n"
 "  --help            show this help\n"
 "\n"
 "SIZE is a number with an optional suffix k, m or g (powers of 1024).\n"
@@ -345,6 +349,7 @@ enum opt_id {
 	OPT_SIZE,
 	OPT_RUNTIME,
 	OPT_ENGINE,
+	OPT_PINS,
 	OPT_HELP,
 };
 
@@ -362,6 +367,7 @@ static const struct opt_def opt_defs[] = {
 	{ "size",	OPT_SIZE,	true },
 	{ "runtime",	OPT_RUNTIME,	true },
 	{ "engine",	OPT_ENGINE,	true },
+	{ "pins",	OPT_PINS,	false },
 	{ "help",	OPT_HELP,	false },
 };
 
@@ -418,6 +424,9 @@ static void set_option(struct options *opt, enum opt_id id, const char *val)
 		}
 		bad_option("--engine=%s: unknown engine; use uring-fixed or uring (default: both)",
 			   val);
+	case OPT_PINS:
+		opt->pins = true;
+		return;
 	case OPT_HELP:
 		usage(stdout);
 		exit(EXIT_SUCCESS);
@@ -828,6 +837,21 @@ static int io_loop(struct run *run)
 	return status;
 }
 
+/* The account while the engine's buffer is still registered. */
+static void print_pins(struct pindio_ctx *ctx, enum engine_id engine)
+{
+	int64_t diff = 0;
+	int ret;
+
+	printf("pin account after %s:\n", engine_names[engine]);
+	pindio_ctx_dump_pins(ctx, stdout);
+	ret = pindio_ctx_check_pins(ctx, &diff);
+	if (ret == 0)
+		printf("VmPin check: the kernel agrees\n");
+	else
+		printf("VmPin check: %s\n", pindio_ctx_last_error(ctx));
+}
+
 static int run_engine(enum engine_id engine, const struct options *opt,
 		      const struct target *tgt, struct result *res)
 {
@@ -903,6 +927,8 @@ static int run_engine(enum engine_id engine, const struct options *opt,
 
 	status = io_loop(&run);
 	*res = run.res;
+	if (opt->pins)
+		print_pins(run.ctx, engine);
 
 out_mem:
 	free(run.deferred);

@@ -12,6 +12,8 @@
  *
  * Threads: a context and everything created from it (files, buffers,
  * requests) belong to one thread at a time; the library takes no locks.
+ * The process-wide pin account is kept with atomic operations, so
+ * pindio_process_get_pin_stats() may be called from any thread.
  * With PINDIO_CTX_SINGLE_ISSUER (part of PINDIO_CTX_DEFAULT) that thread
  * must be the one that created the context.  Use one context per thread.
  */
@@ -21,6 +23,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -238,14 +241,19 @@ int pindio_file_get_fixed_index(struct pindio_file *file);
 /**
  * pindio_buf_alloc() - allocate a buffer and register it with the ring
  * @len: 1 to PINDIO_BUF_MAX_LEN bytes
- * @flags: must be 0
+ * @flags: 0, or PINDIO_BUF_HUGE (since 0.2) for 2 MiB pages
  *
- * The memory is anonymous, page aligned and zeroed.  Its pages are pinned
- * by the kernel (VmPin) and, without CAP_IPC_LOCK, charged to
- * RLIMIT_MEMLOCK until the buffer is released.
+ * The memory is anonymous, page aligned, zeroed and never inherited by a
+ * fork()ed child (MADV_DONTFORK).  Its pages are pinned by the kernel
+ * (VmPin) and, without CAP_IPC_LOCK, charged to RLIMIT_MEMLOCK until the
+ * buffer is released and its last request has completed; it is unmapped
+ * then.
  *
  * Return: 0; -EINVAL for a bad length or flag; -ENOSPC when all
- * PINDIO_BUF_MAX_COUNT slots are used; -ENOMEM (memory or memlock limit).
+ * PINDIO_BUF_MAX_COUNT slots are used; -ENOMEM when memory is short or
+ * when registering would exceed RLIMIT_MEMLOCK (pindio predicts it before
+ * asking the kernel; the message gives the limit, what is charged already,
+ * what was asked and how to raise it).
  * Since: 0.1
  */
 int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
@@ -258,11 +266,21 @@ int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
  * @len: 1 to PINDIO_BUF_MAX_LEN bytes
  * @flags: must be 0
  *
+ * What backs every page of the range is read from /proc/self/maps first,
+ * and what the kernel would refuse with a bare -EFAULT is refused with a
+ * message naming the mapping.  The range's pages are marked MADV_DONTFORK
+ * while registered (a child must neither copy nor share pinned pages);
+ * MADV_DOFORK is restored on the pages wholly inside the range once the
+ * kernel has dropped the buffer.
+ *
  * Return: 0; -EINVAL for NULL, a bad length or flag; -EEXIST when the
  * range overlaps a buffer already registered on this context; -ENOSPC;
- * -ENOMEM; -EFAULT when the kernel cannot pin the memory (unmapped, or a
- * shared mapping of a regular file); -EOPNOTSUPP when it is a
- * filesystem-DAX mapping, which may not be pinned long-term.  Since: 0.1
+ * -ENOMEM (memory, or the RLIMIT_MEMLOCK prediction as for
+ * pindio_buf_alloc()); -EFAULT for a range with a hole, read-only memory,
+ * a writable MAP_SHARED mapping of a regular file (the kernel does not
+ * pin file pages it must track for writeback) or a kernel mapping such
+ * as [vdso]; -EOPNOTSUPP when it is a filesystem-DAX mapping, which may
+ * not be pinned long-term.  Since: 0.1
  */
 int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
 			unsigned int flags, struct pindio_buf **out);
@@ -270,10 +288,16 @@ int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
 /**
  * pindio_buf_release() - stop using a buffer for I/O
  *
- * The buffer's table slot is emptied at once: new I/O on its memory no
- * longer uses it.  The kernel unpins the pages when its last in-flight
- * request completes; library-allocated memory is freed then.  Dropping the
- * last reference releases the buffer too.
+ * The buffer's table slot is emptied at once and it becomes
+ * PINDIO_BUF_RETIRING: new I/O on its memory no longer uses it
+ * (pindio_file_read_fixed() fails with -ESTALE, and so does plain I/O on
+ * library-allocated memory).  Requests in flight keep the pages pinned
+ * until they complete; then the kernel posts the slot's tag, the buffer
+ * becomes PINDIO_BUF_RELEASED, its pages leave the account and
+ * library-allocated memory is freed.  Releasing with I/O in flight is
+ * legal.  Dropping the last reference releases the buffer too; a buffer
+ * the context owns (cloned, reference count 0) is freed by this call
+ * once released.
  *
  * Return: 0; -EALREADY when it was released before.  Since: 0.1
  */
@@ -309,6 +333,201 @@ size_t pindio_buf_get_len(struct pindio_buf *buf);
  */
 int pindio_buf_get_index(struct pindio_buf *buf);
 
+/*
+ * ---- The pin account (since 0.2) ----------------------------------------
+ *
+ * Every buffer registration is a long-term pin: the kernel holds the
+ * pages until the buffer's slot is emptied and its last request is done,
+ * raises the process's VmPin (/proc/self/status) by the pages it pinned
+ * and, unless the context was created with CAP_IPC_LOCK, charges them to
+ * the user's RLIMIT_MEMLOCK.  The account below counts as the kernel
+ * does (io_uring/rsrc.c): whole pages per buffer, a 4 KiB page again each
+ * time it is registered, a huge page (hugetlb or transparent) once per
+ * ring.  See pindio(7).
+ */
+
+/* pindio_buf_alloc() flags. */
+enum pindio_buf_flags {
+	/* Back the buffer with 2 MiB pages: hugetlb pages when the system
+	 * has free ones reserved (vm.nr_hugepages), transparent huge pages
+	 * (MADV_HUGEPAGE) otherwise.  The length is rounded up to 2 MiB and
+	 * the whole of it is registered. */
+	PINDIO_BUF_HUGE			= 1U << 0,
+};
+
+/* Where a buffer is in its life. */
+enum pindio_buf_state {
+	/* In a table slot: I/O may use it. */
+	PINDIO_BUF_REGISTERED		= 0,
+	/* Released: the slot is emptied, requests still in flight hold the
+	 * pages until they complete; new I/O on it fails with -ESTALE. */
+	PINDIO_BUF_RETIRING		= 1,
+	/* The kernel dropped it (the slot's tag arrived): its pages are no
+	 * longer pinned by this context. */
+	PINDIO_BUF_RELEASED		= 2,
+};
+
+/* What backs a buffer's memory: one bit per kind of mapping it spans. */
+enum pindio_backing {
+	PINDIO_BACKING_ANON		= 1U << 0,	/* private anonymous */
+	PINDIO_BACKING_HUGETLB		= 1U << 1,	/* hugetlbfs, MAP_HUGETLB */
+	PINDIO_BACKING_THP		= 1U << 2,	/* transparent huge pages */
+	PINDIO_BACKING_SHMEM		= 1U << 3,	/* memfd, tmpfs, shared anonymous */
+	PINDIO_BACKING_FILE		= 1U << 4,	/* private mapping of a file */
+	PINDIO_BACKING_DEVICE		= 1U << 5,	/* a device mapping (device-DAX) */
+};
+
+/* One registered buffer, as pindio_buf_get_info() reports it. */
+struct pindio_buf_info {
+	void *addr;		/* start of the memory */
+	size_t len;		/* bytes usable for I/O */
+	size_t pinned_len;	/* bytes registered with the kernel */
+	int index;		/* table slot, -1 once released */
+	enum pindio_buf_state state;
+	uint64_t charged_pages;	/* 4 KiB pages this registration added to
+				 * VmPin (0 for a buffer shared from
+				 * another context: charged there) */
+	uint64_t pages;		/* pages pinned, of page_size or smaller */
+	size_t page_size;	/* the largest page size backing it */
+	uint64_t age_ms;	/* since it was registered */
+	unsigned int inflight;	/* requests using it now */
+	unsigned int backing;	/* PINDIO_BACKING_* bits */
+	int lib_owned;		/* memory from pindio_buf_alloc() */
+	int shared;		/* the kernel shares it with the context it
+				 * was cloned from (pindio_ctx_clone_bufs) */
+};
+
+/* The account of one context, or of the whole process. */
+struct pindio_pin_stats {
+	/* long-term pins: registered buffers */
+	uint64_t pinned_bytes;		/* charged now: what VmPin shows */
+	uint64_t pinned_pages;		/* the same in 4 KiB pages */
+	uint64_t peak_bytes;		/* the most pinned_bytes ever was */
+	uint64_t shared_bytes;		/* usable through shared (cloned)
+					 * buffers, charged to their origin */
+	uint64_t registrations;		/* buffers registered, ever */
+	uint64_t releases;		/* buffers the kernel dropped, ever */
+	uint32_t nr_registered;		/* buffers in each state now */
+	uint32_t nr_retiring;
+	uint32_t nr_released;		/* released but still referenced */
+	uint32_t nr_contexts;		/* 1, or the live contexts */
+	/* short-term pins: plain (unregistered) O_DIRECT I/O in flight,
+	 * whose pages the kernel pins only until the request completes */
+	uint64_t dma_bytes;
+	uint64_t dma_peak_bytes;
+	uint64_t dma_requests;
+	/* RLIMIT_MEMLOCK, as io_uring applies it */
+	int memlock_applies;		/* 0 when the context(s) had
+					 * CAP_IPC_LOCK when created */
+	uint64_t memlock_limit;		/* soft limit in bytes, UINT64_MAX
+					 * when unlimited */
+	uint64_t memlock_used;		/* charged by pindio: pinned pages and
+					 * ring memory of contexts it applies
+					 * to */
+};
+
+/**
+ * pindio_ctx_get_pin_stats() - the pin account of one context
+ * @st: filled in
+ * @size: sizeof(*st); a smaller size from an older caller gets a prefix
+ *
+ * Return: 0; -EINVAL for NULL or a size too small for the 0.2 fields it
+ * names (offsetof(struct pindio_pin_stats, memlock_used) + 8 at least).
+ * Since: 0.2
+ */
+int pindio_ctx_get_pin_stats(struct pindio_ctx *ctx,
+			     struct pindio_pin_stats *st, size_t size);
+
+/**
+ * pindio_process_get_pin_stats() - the pin account of every context in
+ * the process
+ *
+ * As pindio_ctx_get_pin_stats(), summed over all contexts, live or gone:
+ * registrations and releases count since the process started, and a
+ * buffer shared between contexts is counted once.  May be called from any
+ * thread.  memlock_applies is 1 when it applies to any live context.
+ * Since: 0.2
+ */
+int pindio_process_get_pin_stats(struct pindio_pin_stats *st, size_t size);
+
+/**
+ * pindio_ctx_check_pins() - compare the account with the kernel's VmPin
+ * @diff_bytes: if not NULL, VmPin minus pindio's pinned bytes
+ *
+ * Release signals already posted are collected first (other requests'
+ * callbacks may run).  The comparison is process-wide: pins taken outside
+ * pindio (another library's registered buffers, RDMA, vfio) show as a
+ * positive difference, and release signals another context has not
+ * reaped yet as a negative one.
+ *
+ * Return: 0 when they agree; -ERANGE when they differ (the message gives
+ * both figures); -ENOENT when the kernel shows no VmPin.  Since: 0.2
+ */
+int pindio_ctx_check_pins(struct pindio_ctx *ctx, int64_t *diff_bytes);
+
+/**
+ * pindio_ctx_dump_pins() - the account and every buffer, human-readable
+ * @out: where to write; NULL logs each line at LOG_INFO instead
+ *
+ * One summary line for the context, one for the process, one per buffer
+ * (address, length, pages, state, age, requests in flight, backing).
+ *
+ * Return: 0, or -EIO when writing to @out failed.  Since: 0.2
+ */
+int pindio_ctx_dump_pins(struct pindio_ctx *ctx, FILE *out);
+
+/**
+ * pindio_buf_get_first() - the context's first buffer, for iteration
+ *
+ * Buffers are visited in the order they were registered, in every state
+ * (a RELEASED one while something still holds a reference to it).  Do not
+ * release or drop buffers while iterating.
+ *
+ * Return: the buffer, or NULL when there is none.  Since: 0.2
+ */
+struct pindio_buf *pindio_buf_get_first(struct pindio_ctx *ctx);
+
+/**
+ * pindio_buf_get_next() - the buffer after @buf, or NULL
+ * Since: 0.2
+ */
+struct pindio_buf *pindio_buf_get_next(struct pindio_buf *buf);
+
+#define pindio_buf_foreach(ctx, buf)				\
+	for ((buf) = pindio_buf_get_first(ctx); (buf) != NULL;	\
+	     (buf) = pindio_buf_get_next(buf))
+
+/**
+ * pindio_buf_get_info() - where a buffer is and what it pins
+ * @size: sizeof(*info); a smaller size from an older caller gets a prefix
+ * Return: 0; -EINVAL for NULL.  Since: 0.2
+ */
+int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
+			size_t size);
+
+/**
+ * pindio_ctx_clone_bufs() - share another context's buffers with this one
+ * @dst: the context to receive them; it must have no buffers of its own
+ * @src: the context whose REGISTERED buffers are shared
+ *
+ * One process with a ring per thread should pin each buffer once.  Where
+ * the kernel can share a registered table between rings
+ * (IORING_REGISTER_CLONE_BUFFERS with IORING_REGISTER_DST_REPLACE, Linux
+ * 6.13+), @dst gets the same pinned pages in the same slots, charged once
+ * (to @src's registrations).  Elsewhere each buffer is registered again in
+ * @dst, and charged again.  Either way, I/O on @dst with an address inside
+ * one of them uses it; the buffers belong to @dst (iterate them with
+ * pindio_buf_foreach(), release them with pindio_buf_release()), are
+ * released when @dst is freed, and keep library-allocated memory mapped
+ * until every context is done with it.
+ *
+ * Call it from @dst's thread while no other thread uses @src.
+ *
+ * Return: the number of buffers shared, or -EINVAL (NULL, or @dst equal
+ * to @src), -EBUSY (@dst has buffers), -ENOMEM.  Since: 0.2
+ */
+int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src);
+
 /**
  * pindio_complete_fn - called once per request when it completes
  * @data: the pointer given with the request
@@ -339,7 +558,8 @@ typedef void (*pindio_complete_fn)(void *data, int res);
  * misaligned address, length or offset (the message names which and the
  * alignment required); -EBUSY when queue_depth requests are already queued
  * or in flight (not logged above LOG_DEBUG: it is flow control, not a
- * fault).  Since: 0.1
+ * fault); -ESTALE when the memory belongs to a buffer pindio allocated and
+ * that was released (since 0.2).  Since: 0.1
  */
 int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
 		     uint64_t offset, pindio_complete_fn fn, void *data);
@@ -353,6 +573,32 @@ int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
  */
 int pindio_file_write(struct pindio_file *file, const void *buf, size_t len,
 		      uint64_t offset, pindio_complete_fn fn, void *data);
+
+/**
+ * pindio_file_read_fixed() - queue a direct read into a registered buffer
+ * @buf: a buffer of the same context, PINDIO_BUF_REGISTERED
+ * @buf_offset: where in @buf the data goes
+ *
+ * As pindio_file_read() into pindio_buf_get_addr(@buf) + @buf_offset, but
+ * always with the registered buffer: never a silent plain read.
+ *
+ * Return: 0; -ESTALE when @buf was released; -EXDEV when it belongs to
+ * another context; -ERANGE when [@buf_offset, +@len) does not fit in it;
+ * otherwise as pindio_file_read().  Since: 0.2
+ */
+int pindio_file_read_fixed(struct pindio_file *file, struct pindio_buf *buf,
+			   size_t buf_offset, size_t len, uint64_t offset,
+			   pindio_complete_fn fn, void *data);
+
+/**
+ * pindio_file_write_fixed() - queue a direct write from a registered buffer
+ *
+ * As pindio_file_read_fixed(), in the other direction.
+ * Since: 0.2
+ */
+int pindio_file_write_fixed(struct pindio_file *file, struct pindio_buf *buf,
+			    size_t buf_offset, size_t len, uint64_t offset,
+			    pindio_complete_fn fn, void *data);
 
 /**
  * pindio_ctx_submit() - hand every queued request to the kernel

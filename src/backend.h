@@ -22,7 +22,8 @@ struct req;
 struct backend_ops {
 	const char *name;
 	/* Set up with ctx->queue_depth and ctx->flags; may clear optional
-	 * flags the kernel lacks. */
+	 * flags the kernel lacks.  Sets ctx->ring_pages, the ring memory
+	 * the kernel charges to RLIMIT_MEMLOCK. */
 	int (*init)(struct pindio_ctx *ctx);
 	void (*fini)(struct pindio_ctx *ctx);
 
@@ -34,6 +35,9 @@ struct backend_ops {
 	int (*buf_del)(struct pindio_ctx *ctx, struct pindio_buf *buf);
 	/* Drop the whole buffer table (teardown). */
 	void (*buf_del_all)(struct pindio_ctx *ctx);
+	/* Share @src's buffer table with @ctx, which has no buffers:
+	 * -EOPNOTSUPP when the kernel cannot. */
+	int (*buf_clone)(struct pindio_ctx *ctx, struct pindio_ctx *src);
 
 	/* Queue a read or write; nothing reaches the kernel until submit. */
 	int (*queue_rw)(struct pindio_ctx *ctx, struct req *req, bool write,

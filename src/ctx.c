@@ -65,6 +65,7 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 	ret = ctx->backend->init(ctx);
 	if (ret < 0)
 		goto err_pool;
+	account_ctx_init(ctx);
 
 	info(ctx, "context %p: %s, queue depth %u, flags 0x%x\n", (void *)ctx,
 	     ctx->backend->name, queue_depth, ctx->flags);
@@ -93,6 +94,7 @@ void ctx_free(struct pindio_ctx *ctx)
 	}
 	pin_teardown(ctx);
 	ctx->backend->fini(ctx);
+	account_ctx_fini(ctx);
 	io_pool_fini(ctx);
 	info(ctx, "context %p freed\n", (void *)ctx);
 	free(ctx);

@@ -11,6 +11,7 @@
 
 #include "pindio.h"
 #include "backend.h"
+#include "vma.h"
 
 #define PINDIO_EXPORT __attribute__((visibility("default")))
 
@@ -36,26 +37,67 @@ struct req {
 	pindio_complete_fn fn;
 	void *data;
 	struct pindio_buf *buf;	/* registered buffer used, or NULL */
+	size_t dma_len;		/* bytes of a plain request (short-term pin) */
 	struct req *next_free;
 };
 
 enum buf_state {
-	BUF_REGISTERED,		/* in a table slot, usable for I/O */
-	BUF_RETIRING,		/* slot emptied, waiting for the kernel's tag CQE */
-	BUF_RELEASED,		/* kernel dropped its last reference */
+	BUF_REGISTERED = PINDIO_BUF_REGISTERED,	/* in a table slot */
+	BUF_RETIRING = PINDIO_BUF_RETIRING,	/* slot emptied, awaiting release */
+	BUF_RELEASED = PINDIO_BUF_RELEASED,	/* the kernel dropped it */
+};
+
+/*
+ * What one kernel registration pins (the kernel's io_mapped_ubuf): its
+ * pages, their charge, and the memory behind them.  Contexts sharing a
+ * registration through IORING_REGISTER_CLONE_BUFFERS share the region; it
+ * leaves the account when the last of them lets go, which may happen on
+ * any of their threads, hence the atomic count.  A per-ring copy of a
+ * buffer is a region of its own that keeps the original's memory mapped
+ * through @parent.
+ */
+struct pin_region {
+	int refs;			/* atomic: contexts holding it */
+	char *addr;			/* registered range */
+	size_t len;
+	char *map;			/* library mapping to unmap, or NULL */
+	size_t map_len;
+	uint64_t charged_pages;		/* 4 KiB pages added to VmPin */
+	uint64_t pages;			/* pages pinned, any size */
+	size_t page_size;		/* largest backing page size */
+	unsigned int backing;		/* PINDIO_BACKING_* */
+	bool memlock;			/* charged to RLIMIT_MEMLOCK too */
+	bool dontfork;			/* we set MADV_DONTFORK on caller memory */
+	struct pin_region *parent;
 };
 
 struct pindio_buf {
-	struct pindio_ctx *ctx;	/* holds a reference while BUF_REGISTERED */
+	struct pindio_ctx *ctx;	/* holds a reference while refcount > 0 */
 	int refcount;
 	enum buf_state state;
 	bool lib_owned;		/* memory mmap()ed by pindio_buf_alloc() */
+	bool shared;		/* a clone of another context's registration */
 	int index;		/* table slot, -1 once released */
 	unsigned int inflight;	/* requests using it */
-	char *addr;
+	char *addr;		/* usable range: [addr, addr + len) */
 	size_t len;
-	size_t map_len;		/* length of the mapping when lib_owned */
+	int64_t registered_ms;
+	struct pin_region *region;
 	struct pindio_buf *retiring_prev, *retiring_next;
+	struct pindio_buf *all_prev, *all_next;	/* ctx->all_bufs, all states */
+};
+
+/* The account of one context (only its thread writes it). */
+struct pin_account {
+	uint64_t pinned_pages;
+	uint64_t peak_pages;
+	uint64_t shared_bytes;
+	uint64_t registrations;
+	uint64_t releases;
+	uint32_t nr_state[3];
+	uint64_t dma_bytes;
+	uint64_t dma_peak_bytes;
+	uint64_t dma_requests;
 };
 
 struct pindio_file {
@@ -104,6 +146,12 @@ struct pindio_ctx {
 	uint8_t buf_slot_used[PINDIO_BUF_MAX_COUNT];
 	unsigned int buf_slot_hint;
 	struct pindio_buf *retiring;	/* released, awaiting tag CQE */
+	struct pindio_buf *all_bufs, *all_bufs_tail;	/* every buffer object */
+
+	/* the pin account */
+	struct pin_account acct;
+	bool memlock_applies;		/* no CAP_IPC_LOCK at creation */
+	uint64_t ring_pages;		/* ring memory charged to memlock */
 
 	/* fixed-file table slots */
 	uint8_t file_slot_used[FIXED_FILE_SLOTS];
@@ -159,9 +207,30 @@ int io_drain(struct pindio_ctx *ctx, int timeout_ms);
 /* pin.c */
 struct pindio_buf *pin_lookup(struct pindio_ctx *ctx, const void *addr,
 			      size_t len);
+struct pindio_buf *pin_retiring_lookup(struct pindio_ctx *ctx,
+				       const void *addr, size_t len);
 void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf);
 void pin_buf_io_done(struct pindio_buf *buf);
 void pin_teardown(struct pindio_ctx *ctx);
+void pin_buf_set_state(struct pindio_buf *buf, enum buf_state state);
+bool pin_range_in_table(struct pindio_ctx *ctx, uintptr_t a, size_t len,
+			const struct pin_region *skip);
+
+/* pin-account.c */
+size_t page_size(void);
+void account_ctx_init(struct pindio_ctx *ctx);
+void account_ctx_fini(struct pindio_ctx *ctx);
+int account_charge(struct pindio_ctx *ctx, struct pin_region *r,
+		   const struct vma_part *parts, unsigned int nr);
+int account_predict(struct pindio_ctx *ctx, const struct pin_region *r,
+		    const void *addr, size_t len);
+void account_region_add(struct pindio_ctx *ctx, struct pin_region *r);
+void account_region_del(struct pin_region *r);
+void account_buf_added(struct pindio_ctx *ctx, struct pindio_buf *buf);
+void account_buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf);
+void account_state(struct pindio_ctx *ctx, int from, int to);
+void account_dma_start(struct pindio_ctx *ctx, size_t len);
+void account_dma_end(struct pindio_ctx *ctx, size_t len);
 
 /* file.c */
 const char *fs_name(long f_type);

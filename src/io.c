@@ -39,6 +39,8 @@ void req_complete(struct pindio_ctx *ctx, struct req *req, int res)
 
 	if (req->buf)
 		pin_buf_io_done(req->buf);
+	else
+		account_dma_end(ctx, req->dma_len);
 	/* Back in the pool first, so that the callback may queue again. */
 	req->next_free = ctx->free_reqs;
 	ctx->free_reqs = req;
@@ -71,8 +73,13 @@ static int rw_invalid(struct pindio_file *file, const void *buf, size_t len,
 		    offset, file->offset_align);
 }
 
+/*
+ * Queue a read or write.  @fixed is the registered buffer the caller
+ * named, or NULL to look the address up.
+ */
 static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
-			    size_t len, uint64_t offset, pindio_complete_fn fn,
+			    size_t len, uint64_t offset,
+			    struct pindio_buf *fixed, pindio_complete_fn fn,
 			    void *data, int *err)
 {
 	struct pindio_ctx *ctx = file->ctx;
@@ -93,7 +100,17 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	}
 	req->fn = fn;
 	req->data = data;
-	req->buf = pin_lookup(ctx, buf, len);
+	req->buf = fixed ? fixed : pin_lookup(ctx, buf, len);
+	req->dma_len = 0;
+	if (unlikely(!req->buf && ctx->retiring)) {
+		struct pindio_buf *old = pin_retiring_lookup(ctx, buf, len);
+
+		if (old) {
+			*err = fail(ctx, -ESTALE, "[%p, +%zu) is memory of buffer %p, allocated by pindio and released: it is unmapped once its last request completes; allocate another buffer",
+				    buf, len, (void *)old);
+			return NULL;
+		}
+	}
 	ret = ctx->backend->queue_rw(ctx, req, write, file, buf, len, offset);
 	if (unlikely(ret < 0)) {
 		*err = ret;
@@ -101,9 +118,65 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	}
 	ctx->free_reqs = req->next_free;
 	ctx->inflight++;
-	if (req->buf)
+	if (req->buf) {
 		req->buf->inflight++;
+	} else {
+		req->dma_len = len;
+		account_dma_start(ctx, len);
+	}
 	return req;
+}
+
+/* The checks pindio_file_{read,write}_fixed() add to queue_rw()'s. */
+static int check_fixed(struct pindio_file *file, struct pindio_buf *buf,
+		       size_t buf_offset, size_t len)
+{
+	struct pindio_ctx *ctx = file->ctx;
+
+	if (!buf)
+		return fail(ctx, -EINVAL, "registered buffer is NULL");
+	if (buf->ctx != ctx)
+		return fail(ctx, -EXDEV, "buffer %p belongs to context %p, the file to context %p; register the memory on the file's context or share it with pindio_ctx_clone_bufs()",
+			    (void *)buf, (void *)buf->ctx, (void *)ctx);
+	if (buf->state != BUF_REGISTERED)
+		return fail(ctx, -ESTALE, "buffer %p (+%zu) was released (%s): no new I/O may use it",
+			    (void *)buf->addr, buf->len,
+			    buf->state == BUF_RETIRING ? "retiring, requests still in flight" : "the kernel has unpinned it");
+	if (buf_offset > buf->len || len > buf->len - buf_offset)
+		return fail(ctx, -ERANGE, "[%zu, +%zu) does not fit in the buffer's %zu bytes",
+			    buf_offset, len, buf->len);
+	return 0;
+}
+
+static int queue_fixed(struct pindio_file *file, bool write,
+		       struct pindio_buf *buf, size_t buf_offset, size_t len,
+		       uint64_t offset, pindio_complete_fn fn, void *data)
+{
+	int err;
+
+	if (unlikely(!file))
+		return -EINVAL;
+	err = check_fixed(file, buf, buf_offset, len);
+	if (err < 0)
+		return err;
+	return queue_rw(file, write, buf->addr + buf_offset, len, offset, buf,
+			fn, data, &err) ? 0 : err;
+}
+
+PINDIO_EXPORT
+int pindio_file_read_fixed(struct pindio_file *file, struct pindio_buf *buf,
+			   size_t buf_offset, size_t len, uint64_t offset,
+			   pindio_complete_fn fn, void *data)
+{
+	return queue_fixed(file, false, buf, buf_offset, len, offset, fn, data);
+}
+
+PINDIO_EXPORT
+int pindio_file_write_fixed(struct pindio_file *file, struct pindio_buf *buf,
+			    size_t buf_offset, size_t len, uint64_t offset,
+			    pindio_complete_fn fn, void *data)
+{
+	return queue_fixed(file, true, buf, buf_offset, len, offset, fn, data);
 }
 
 PINDIO_EXPORT
@@ -114,7 +187,8 @@ int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
 
 	if (unlikely(!file))
 		return -EINVAL;
-	return queue_rw(file, false, buf, len, offset, fn, data, &err) ? 0 : err;
+	return queue_rw(file, false, buf, len, offset, NULL, fn, data, &err) ?
+	       0 : err;
 }
 
 PINDIO_EXPORT
@@ -125,7 +199,8 @@ int pindio_file_write(struct pindio_file *file, const void *buf, size_t len,
 
 	if (unlikely(!file))
 		return -EINVAL;
-	return queue_rw(file, true, (void *)buf, len, offset, fn, data, &err) ?
+	return queue_rw(file, true, (void *)buf, len, offset, NULL, fn, data,
+			&err) ?
 	       0 : err;
 }
 
@@ -212,7 +287,7 @@ static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
 	if (!file)
 		return -EINVAL;
 	ctx = file->ctx;
-	req = queue_rw(file, write, buf, len, offset, sync_done, &w, &err);
+	req = queue_rw(file, write, buf, len, offset, NULL, sync_done, &w, &err);
 	if (!req)
 		return err;
 	while (!w.done) {

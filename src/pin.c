@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * Registered buffers: the only module that asks the kernel for long-term
- * pins.  A buffer's life is REGISTERED (in a table slot) -> RETIRING (slot
- * emptied; in-flight requests may still use it) -> RELEASED (the kernel
- * posted the slot's tag: pages unpinned).  Library-allocated memory is
- * unmapped only then, so no request can ever DMA into freed memory.
+ * pins, and the point where pindio decides whether it may.  A buffer's
+ * life is REGISTERED (in a table slot) -> RETIRING (slot emptied; in-flight
+ * requests may still use it) -> RELEASED (the kernel posted the slot's
+ * tag: this ring no longer pins the pages).  What is pinned belongs to a
+ * struct pin_region, which leaves the account, and whose library memory is
+ * unmapped, only when every ring sharing it is done: no request can ever
+ * DMA into freed memory.
  *
  * Reference rule: a buffer holds a reference on its context exactly while
  * its own reference count is non-zero.  A RETIRING buffer nobody refers to
  * any more sits on ctx->retiring until its tag arrives or the context is
- * torn down.
+ * torn down; buffers cloned from another context belong to the context
+ * (reference count 0) until released.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -18,13 +22,19 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 
 #include "internal.h"
 
-static size_t page_size(void)
+#define HUGE_PAGE_SIZE	(2UL << 20)
+
+static uintptr_t align_down(uintptr_t a, size_t to)
 {
-	return (size_t)sysconf(_SC_PAGESIZE);
+	return a & ~((uintptr_t)to - 1);
+}
+
+static uintptr_t align_up(uintptr_t a, size_t to)
+{
+	return (a + to - 1) & ~((uintptr_t)to - 1);
 }
 
 static bool buf_contains(const struct pindio_buf *b, uintptr_t a, size_t len)
@@ -110,18 +120,61 @@ static void bufs_remove(struct pindio_ctx *ctx, struct pindio_buf *buf)
 		ctx->last_hit = NULL;
 }
 
-/* A registered buffer sharing any byte with [a, a + len), or NULL. */
+/* A registered buffer whose pinned range shares a byte with [a, a + len). */
 static struct pindio_buf *bufs_overlap(struct pindio_ctx *ctx, uintptr_t a,
-				       size_t len)
+				       size_t len, const struct pindio_buf *skip)
 {
 	unsigned int i = bufs_upper_bound(ctx, a + len - 1);
 	struct pindio_buf *b;
 
-	if (!i)
-		return NULL;
-	b = ctx->bufs[i - 1];
-	if ((uintptr_t)b->addr + b->len > a)
-		return b;
+	/* Pinned ranges never overlap: walk down while they reach @a. */
+	while (i--) {
+		b = ctx->bufs[i];
+		if ((uintptr_t)b->region->addr + b->region->len <= a)
+			break;
+		if (b != skip)
+			return b;
+	}
+	return NULL;
+}
+
+/*
+ * Does another buffer in this ring's table pin memory in [a, a + len)?
+ * The kernel charges a huge page once per ring (headpage_already_acct()).
+ */
+bool pin_range_in_table(struct pindio_ctx *ctx, uintptr_t a, size_t len,
+			const struct pin_region *skip)
+{
+	unsigned int i = bufs_upper_bound(ctx, a + len - 1);
+	struct pindio_buf *b;
+
+	while (i--) {
+		b = ctx->bufs[i];
+		if ((uintptr_t)b->region->addr + b->region->len <= a)
+			break;
+		if (b->region != skip)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Lookup for plain I/O that missed the table: library memory of a
+ * RETIRING buffer is unmapped once the kernel lets go, so new I/O on it
+ * would race with munmap().  The list is short and only walked on a miss.
+ */
+struct pindio_buf *pin_retiring_lookup(struct pindio_ctx *ctx,
+				       const void *addr, size_t len)
+{
+	uintptr_t a = (uintptr_t)addr;
+	struct pindio_buf *b;
+
+	for (b = ctx->retiring; b; b = b->retiring_next) {
+		uintptr_t s = (uintptr_t)b->region->addr;
+
+		if (b->lib_owned && a < s + b->region->len && a + len > s)
+			return b;
+	}
 	return NULL;
 }
 
@@ -167,12 +220,91 @@ static void retiring_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	buf->retiring_prev = buf->retiring_next = NULL;
 }
 
-static void buf_unmap(struct pindio_buf *buf)
+static void all_add(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
-	if (buf->lib_owned && buf->addr) {
-		munmap(buf->addr, buf->map_len);
-		buf->addr = NULL;
+	buf->all_next = NULL;
+	buf->all_prev = ctx->all_bufs_tail;
+	if (ctx->all_bufs_tail)
+		ctx->all_bufs_tail->all_next = buf;
+	else
+		ctx->all_bufs = buf;
+	ctx->all_bufs_tail = buf;
+}
+
+static void all_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	if (buf->all_prev)
+		buf->all_prev->all_next = buf->all_next;
+	else
+		ctx->all_bufs = buf->all_next;
+	if (buf->all_next)
+		buf->all_next->all_prev = buf->all_prev;
+	else
+		ctx->all_bufs_tail = buf->all_prev;
+}
+
+/* ---- regions ------------------------------------------------------------ */
+
+/*
+ * Mark (or unmark) the pages of a caller's range so that fork() neither
+ * copies nor shares them: a child writing to a page the parent has pinned
+ * would otherwise get its own copy while the device keeps the old one.
+ * Hugetlb ranges must be advised in whole huge pages.
+ */
+static int region_madvise(const struct pin_region *r,
+			  const struct vma_part *parts, unsigned int nr,
+			  int advice)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		size_t ps = parts[i].page_size;
+		uintptr_t s = align_down(parts[i].start, ps);
+		uintptr_t e = align_up(parts[i].end, ps);
+
+		if (advice == MADV_DOFORK) {
+			/* Pages shared with a neighbour stay as they are. */
+			s = align_up(parts[i].start, ps);
+			e = align_down(parts[i].end, ps);
+			if (s >= e)
+				continue;
+		}
+		if (madvise((void *)s, e - s, advice) < 0)
+			return -errno;
 	}
+	(void)r;
+	return 0;
+}
+
+static struct pin_region *region_get(struct pin_region *r)
+{
+	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
+	return r;
+}
+
+/* Drop a ring's hold; the last one unpins in the account and frees. */
+static void region_put(struct pin_region *r)
+{
+	struct pin_region *parent;
+
+	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	account_region_del(r);
+	if (r->dontfork) {
+		struct vma_part *parts = NULL;
+		unsigned int nr = 0;
+
+		/* Give the caller's memory its fork behaviour back. */
+		if (vma_describe((uintptr_t)r->addr, r->len, &parts, &nr) == 0)
+			region_madvise(r, parts, nr, MADV_DOFORK);
+		free(parts);
+	}
+	if (r->map)
+		munmap(r->map, r->map_len);
+	parent = r->parent;
+	free(r);
+	if (parent)
+		region_put(parent);
 }
 
 /* Free a buffer once nobody (caller, kernel, request) refers to it. */
@@ -180,7 +312,63 @@ static void buf_maybe_free(struct pindio_buf *buf)
 {
 	if (buf->refcount || buf->inflight || buf->state != BUF_RELEASED)
 		return;
+	all_del(buf->ctx, buf);
+	account_state(buf->ctx, BUF_RELEASED, -1);
 	free(buf);
+}
+
+void pin_buf_set_state(struct pindio_buf *buf, enum buf_state state)
+{
+	account_state(buf->ctx, buf->state, state);
+	buf->state = state;
+}
+
+/* The ring no longer pins @buf's region: it leaves this context. */
+static void buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	retiring_del(ctx, buf);
+	pin_buf_set_state(buf, BUF_RELEASED);
+	account_buf_released(ctx, buf);
+	region_put(buf->region);
+	buf->region = NULL;
+}
+
+/* ---- the decision point ------------------------------------------------- */
+
+/*
+ * Refuse what the kernel would refuse with a bare -EFAULT, naming the
+ * mapping.  The fsdax detector adds its rule here.
+ */
+static int check_parts(struct pindio_ctx *ctx, const struct vma_part *parts,
+		       unsigned int nr)
+{
+	const struct vma_part *p;
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		p = &parts[i];
+		switch (p->kind) {
+		case VMA_HOLE:
+			return fail(ctx, -EFAULT, "nothing is mapped at [%#" PRIxPTR ", %#" PRIxPTR ") inside the buffer; the kernel can only pin mapped memory",
+				    p->start, p->end);
+		case VMA_SPECIAL:
+			return fail(ctx, -EFAULT, "[%#" PRIxPTR ", %#" PRIxPTR ") is the kernel's %s mapping, which cannot be pinned",
+				    p->start, p->end, p->path);
+		case VMA_FILE_SHARED:
+			if (!p->writable)
+				break;
+			return fail(ctx, -EFAULT, "[%#" PRIxPTR ", %#" PRIxPTR ") is a writable MAP_SHARED mapping of %s (%s): the kernel refuses long-term pins of file pages it must track for writeback; use anonymous, memfd or hugetlb memory, or MAP_PRIVATE",
+				    p->start, p->end, p->path[0] ? p->path : "a file",
+				    p->fstype[0] ? p->fstype : "unknown filesystem");
+		default:
+			break;
+		}
+		if (!p->writable)
+			return fail(ctx, -EFAULT, "[%#" PRIxPTR ", %#" PRIxPTR ") (%s%s%s) is mapped read-only; registered buffers are pinned for writing, so the memory must be writable",
+				    p->start, p->end, vma_kind_name(p->kind),
+				    p->path[0] ? " " : "", p->path);
+	}
+	return 0;
 }
 
 static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
@@ -188,15 +376,10 @@ static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
 {
 	size_t pages = ((uintptr_t)addr % page_size() + len + page_size() - 1) /
 		       page_size();
-	struct rlimit rl;
 
 	switch (ret) {
 	case -ENOMEM:
-		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
-		    rl.rlim_cur != RLIM_INFINITY)
-			return fail(ctx, ret, "the kernel refused to pin %zu bytes (%zu pages) at %p: ENOMEM; registered buffers are charged to RLIMIT_MEMLOCK (%" PRIu64 " bytes) unless the process has CAP_IPC_LOCK: raise it (ulimit -l), or register fewer or huge-page buffers",
-				    len, pages, addr, (uint64_t)rl.rlim_cur);
-		return fail(ctx, ret, "the kernel refused to pin %zu bytes (%zu pages) at %p: out of memory",
+		return fail(ctx, ret, "the kernel refused to pin %zu bytes (%zu pages) at %p: ENOMEM; registered buffers are charged to the user's RLIMIT_MEMLOCK unless the context has CAP_IPC_LOCK (other processes of the same user count too): raise it (ulimit -l), or register fewer, smaller or huge-page buffers",
 			    len, pages, addr);
 	case -EFAULT:
 		return fail(ctx, ret, "the kernel cannot pin %zu bytes at %p (EFAULT): the range is not fully mapped, or it is a shared mapping of a regular file, which cannot be pinned long-term; use anonymous, memfd or hugetlb memory",
@@ -210,27 +393,83 @@ static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
 	}
 }
 
-static int buf_new(struct pindio_ctx *ctx, void *addr, size_t len,
-		   size_t map_len, struct pindio_buf **out)
+static struct pindio_buf *buf_alloc(struct pindio_ctx *ctx, char *addr,
+				    size_t len)
 {
-	struct pindio_buf *buf, *other;
-	int ret;
+	struct pindio_buf *buf = calloc(1, sizeof(*buf));
 
-	other = bufs_overlap(ctx, (uintptr_t)addr, len);
-	if (other)
-		return fail(ctx, -EEXIST, "[%p, +%zu) overlaps buffer %d at [%p, +%zu) already registered on this context; register each range once and do I/O on parts of it",
-			    addr, len, other->index, (void *)other->addr,
-			    other->len);
-
-	buf = calloc(1, sizeof(*buf));
 	if (!buf)
-		return fail(ctx, -ENOMEM, "out of memory for a buffer");
+		return NULL;
 	buf->ctx = ctx;
-	buf->refcount = 1;
 	buf->addr = addr;
 	buf->len = len;
-	buf->map_len = map_len;
-	buf->lib_owned = map_len != 0;
+	buf->index = -1;
+	buf->state = BUF_REGISTERED;
+	return buf;
+}
+
+/* Put @buf, already in a table slot, in the index and the account. */
+static int buf_index(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	int ret = bufs_insert(ctx, buf);
+
+	if (ret < 0)
+		return fail(ctx, ret, "out of memory for the buffer index");
+	buf->registered_ms = now_ms();
+	all_add(ctx, buf);
+	account_state(ctx, -1, BUF_REGISTERED);
+	account_buf_added(ctx, buf);
+	return 0;
+}
+
+/*
+ * Register [addr, addr + pin_len) in a free slot: @len of it is the
+ * buffer's usable length.  @map is library memory the region owns;
+ * @parent, the region whose memory a per-ring copy keeps alive.
+ */
+static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
+			size_t pin_len, char *map, size_t map_len,
+			struct pin_region *parent, struct pindio_buf **out)
+{
+	struct vma_part *parts = NULL;
+	struct pindio_buf *buf, *other;
+	struct pin_region *r;
+	unsigned int nr = 0;
+	int ret;
+
+	other = bufs_overlap(ctx, (uintptr_t)addr, pin_len, NULL);
+	if (other)
+		return fail(ctx, -EEXIST, "[%p, +%zu) overlaps buffer %d at [%p, +%zu) already registered on this context; register each range once and do I/O on parts of it",
+			    (void *)addr, pin_len, other->index,
+			    (void *)other->region->addr, other->region->len);
+
+	ret = vma_describe((uintptr_t)addr, pin_len, &parts, &nr);
+	if (ret < 0)
+		return fail(ctx, ret, "cannot read what backs [%p, +%zu) from /proc/self/maps: %s",
+			    (void *)addr, pin_len, strerror(-ret));
+	ret = check_parts(ctx, parts, nr);
+	if (ret < 0)
+		goto err_parts;
+
+	ret = -ENOMEM;
+	r = calloc(1, sizeof(*r));
+	buf = buf_alloc(ctx, addr, len);
+	if (!r || !buf) {
+		fail(ctx, ret, "out of memory for a buffer");
+		goto err_free;
+	}
+	r->refs = 1;
+	r->addr = addr;
+	r->len = pin_len;
+	r->memlock = ctx->memlock_applies;
+	buf->region = r;
+	buf->lib_owned = map != NULL;
+
+	/* What the kernel will charge, as far as can be told beforehand. */
+	account_charge(ctx, r, parts, nr);
+	ret = account_predict(ctx, r, addr, pin_len);
+	if (ret < 0)
+		goto err_free;
 
 	buf->index = slot_get(ctx);
 	if (buf->index < 0) {
@@ -238,32 +477,56 @@ static int buf_new(struct pindio_ctx *ctx, void *addr, size_t len,
 			   PINDIO_BUF_MAX_COUNT);
 		goto err_free;
 	}
-	ret = bufs_insert(ctx, buf);
-	if (ret < 0) {
-		fail(ctx, ret, "out of memory for the buffer index");
-		goto err_slot;
+	if (!map && !parent) {
+		ret = region_madvise(r, parts, nr, MADV_DONTFORK);
+		if (ret < 0) {
+			fail(ctx, ret, "madvise(MADV_DONTFORK) on [%p, +%zu) failed: %s",
+			     (void *)addr, pin_len, strerror(-ret));
+			goto err_slot;
+		}
+		r->dontfork = true;
 	}
 	ret = ctx->backend->buf_add(ctx, buf);
 	if (ret < 0) {
-		register_error(ctx, ret, addr, len);
-		goto err_remove;
+		register_error(ctx, ret, addr, pin_len);
+		goto err_advice;
 	}
-	buf->state = BUF_REGISTERED;
+	/* Pinning faulted the pages in: now huge pages can be seen. */
+	account_charge(ctx, r, parts, nr);
+	ret = buf_index(ctx, buf);
+	if (ret < 0)
+		goto err_unregister;
+
+	/* Only now may the region own memory or a parent: nothing fails. */
+	r->map = map;
+	r->map_len = map_len;
+	r->parent = parent ? region_get(parent) : NULL;
+	account_region_add(ctx, r);
+	free(parts);
 	pindio_ctx_ref(ctx);
-	dbg(ctx, "buffer %d registered: %p +%zu\n", buf->index, addr, len);
+	buf->refcount = 1;
+	dbg(ctx, "buffer %d registered: %p +%zu, %" PRIu64 " pages charged\n",
+	    buf->index, (void *)addr, pin_len, r->charged_pages);
 	*out = buf;
 	return 0;
 
-err_remove:
-	bufs_remove(ctx, buf);
+err_unregister:
+	ctx->backend->buf_del(ctx, buf);
+err_advice:
+	if (r->dontfork)
+		region_madvise(r, parts, nr, MADV_DOFORK);
 err_slot:
 	slot_put(ctx, buf->index);
 err_free:
 	free(buf);
+	free(r);
+err_parts:
+	free(parts);
 	return ret;
 }
 
-static int check_len(struct pindio_ctx *ctx, size_t len, unsigned int flags)
+static int check_len(struct pindio_ctx *ctx, size_t len, unsigned int flags,
+		     unsigned int known)
 {
 	if (!len)
 		return fail(ctx, -EINVAL, "buffer length is 0; give 1 to %lu bytes",
@@ -271,9 +534,9 @@ static int check_len(struct pindio_ctx *ctx, size_t len, unsigned int flags)
 	if (len > PINDIO_BUF_MAX_LEN)
 		return fail(ctx, -EINVAL, "buffer length %zu exceeds the kernel's limit of %lu bytes (1 GiB) per registered buffer; register several buffers",
 			    len, PINDIO_BUF_MAX_LEN);
-	if (flags)
-		return fail(ctx, -EINVAL, "unknown buffer flags 0x%x; pass 0",
-			    flags);
+	if (flags & ~known)
+		return fail(ctx, -EINVAL, "unknown buffer flags 0x%x; known flags are 0x%x",
+			    flags & ~known, known);
 	return 0;
 }
 
@@ -287,13 +550,49 @@ int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
 		return -EINVAL;
 	if (!addr)
 		return fail(ctx, -EINVAL, "buffer address is NULL");
-	ret = check_len(ctx, len, flags);
+	ret = check_len(ctx, len, flags, 0);
 	if (ret < 0)
 		return ret;
 	if ((uintptr_t)addr + len < (uintptr_t)addr)
 		return fail(ctx, -EINVAL, "buffer [%p, +%zu) wraps around the address space",
 			    addr, len);
-	return buf_new(ctx, addr, len, 0, out);
+	return buf_register(ctx, addr, len, len, NULL, 0, NULL, out);
+}
+
+/*
+ * 2 MiB pages for PINDIO_BUF_HUGE: hugetlb when the pool has free pages
+ * (a private hugetlb mapping reserves them at mmap() time, so this fails
+ * early rather than with SIGBUS later), else transparent huge pages in a
+ * 2 MiB-aligned mapping.  Fewer, larger pages: less to pin and to walk.
+ */
+static void *map_huge(struct pindio_ctx *ctx, size_t map_len)
+{
+	size_t over = map_len + HUGE_PAGE_SIZE;
+	uintptr_t a, s;
+	char *mem;
+
+	mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (mem != MAP_FAILED)
+		return mem;
+	info(ctx, "no free hugetlb pages for %zu bytes (%s); using transparent huge pages\n",
+	     map_len, strerror(errno));
+
+	mem = mmap(NULL, over, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	a = (uintptr_t)mem;
+	s = align_up(a, HUGE_PAGE_SIZE);
+	if (s > a)
+		munmap(mem, s - a);
+	if (a + over > s + map_len)
+		munmap((void *)(s + map_len), a + over - (s + map_len));
+	mem = (char *)s;
+	if (madvise(mem, map_len, MADV_HUGEPAGE) < 0)
+		info(ctx, "MADV_HUGEPAGE refused (%s): transparent huge pages are disabled; the buffer gets 4 KiB pages\n",
+		     strerror(errno));
+	return mem;
 }
 
 PINDIO_EXPORT
@@ -301,35 +600,45 @@ int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
 		     struct pindio_buf **out)
 {
 	size_t map_len;
-	void *mem;
+	char *mem;
 	int ret;
 
 	if (!ctx || !out)
 		return -EINVAL;
-	ret = check_len(ctx, len, flags);
+	ret = check_len(ctx, len, flags, PINDIO_BUF_HUGE);
 	if (ret < 0)
 		return ret;
-	map_len = (len + page_size() - 1) & ~(page_size() - 1);
-	mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	if (flags & PINDIO_BUF_HUGE) {
+		map_len = align_up(len, HUGE_PAGE_SIZE);
+		mem = map_huge(ctx, map_len);
+	} else {
+		map_len = align_up(len, page_size());
+		mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (mem == MAP_FAILED)
+			mem = NULL;
+	}
+	if (!mem)
 		return fail(ctx, -ENOMEM, "cannot map %zu bytes for a buffer: %s",
 			    map_len, strerror(errno));
-	ret = buf_new(ctx, mem, len, map_len, out);
+	/* Library memory is never forked: advise it before the kernel pins. */
+	madvise(mem, map_len, MADV_DONTFORK);
+	/* Huge buffers pin all they map, so that the charge is the same
+	 * whether the kernel found huge pages or not. */
+	ret = buf_register(ctx, mem, len,
+			   (flags & PINDIO_BUF_HUGE) ? map_len : len,
+			   mem, map_len, NULL, out);
 	if (ret < 0)
 		munmap(mem, map_len);
 	return ret;
 }
 
-PINDIO_EXPORT
-int pindio_buf_release(struct pindio_buf *buf)
+/* Empty @buf's slot; it stays allocated (see pindio_buf_release()). */
+static int buf_release(struct pindio_buf *buf)
 {
-	struct pindio_ctx *ctx;
+	struct pindio_ctx *ctx = buf->ctx;
 	int ret;
 
-	if (!buf)
-		return -EINVAL;
-	ctx = buf->ctx;
 	if (buf->state != BUF_REGISTERED)
 		return fail(ctx, -EALREADY, "buffer at %p (+%zu) was already released",
 			    (void *)buf->addr, buf->len);
@@ -349,24 +658,42 @@ int pindio_buf_release(struct pindio_buf *buf)
 	bufs_remove(ctx, buf);
 	slot_put(ctx, buf->index);
 	buf->index = -1;
-	buf->state = BUF_RETIRING;
+	pin_buf_set_state(buf, BUF_RETIRING);
 	retiring_add(ctx, buf);
+	/*
+	 * A clone has no tag: the kernel drops its node with the last
+	 * request that used it, which completes before its CQE is seen.
+	 */
+	if (buf->shared && !buf->inflight)
+		buf_released(ctx, buf);
 	return 0;
 }
 
-/* The kernel posted @buf's tag: its pages are no longer pinned. */
+PINDIO_EXPORT
+int pindio_buf_release(struct pindio_buf *buf)
+{
+	int ret;
+
+	if (!buf)
+		return -EINVAL;
+	ret = buf_release(buf);
+	/* A clone the context owned may be gone already. */
+	if (ret == 0 && !buf->refcount)
+		buf_maybe_free(buf);
+	return ret;
+}
+
+/* The kernel posted @buf's tag: this ring no longer pins its pages. */
 void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
-	if (buf->state != BUF_RETIRING) {
+	if (buf->state != BUF_RETIRING || buf->shared) {
 		err(ctx, "tag CQE for buffer %p in state %d; ignored\n",
 		    (void *)buf, buf->state);
 		return;
 	}
 	dbg(ctx, "buffer %p +%zu unpinned by the kernel\n", (void *)buf->addr,
 	    buf->len);
-	retiring_del(ctx, buf);
-	buf->state = BUF_RELEASED;
-	buf_unmap(buf);
+	buf_released(ctx, buf);
 	buf_maybe_free(buf);
 }
 
@@ -374,36 +701,160 @@ void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf)
 void pin_buf_io_done(struct pindio_buf *buf)
 {
 	buf->inflight--;
+	if (buf->shared && buf->state == BUF_RETIRING && !buf->inflight)
+		buf_released(buf->ctx, buf);
 	buf_maybe_free(buf);
 }
 
 /*
- * Context teardown, after in-flight requests were waited for: drop the
- * table so the kernel posts the remaining tags, then free what is left.
+ * Context teardown, after in-flight requests were waited for: say what is
+ * still pinned, drop the table so the kernel posts the remaining tags,
+ * then free what is left.
  */
 void pin_teardown(struct pindio_ctx *ctx)
 {
-	struct pindio_buf *buf;
+	struct pindio_buf *buf, *next;
 
-	/* Only buffers whose slot could not be emptied are still here. */
+	if (ctx->nr_bufs || ctx->retiring) {
+		info(ctx, "teardown: %u buffers still registered (%" PRIu64 " bytes pinned), unregistering them\n",
+		     ctx->nr_bufs, ctx->acct.pinned_pages * 4096);
+		if (ctx->log_priority >= LOG_INFO)
+			pindio_ctx_dump_pins(ctx, NULL);
+	}
+	/* Buffers cloned from another context, or whose slot would not empty. */
 	while (ctx->nr_bufs) {
 		buf = ctx->bufs[--ctx->nr_bufs];
-		buf->state = BUF_RETIRING;
+		pin_buf_set_state(buf, BUF_RETIRING);
 		retiring_add(ctx, buf);
 	}
 	ctx->last_hit = NULL;
 	ctx->backend->buf_del_all(ctx);
 	io_reap(ctx, 0, 0);
-	while ((buf = ctx->retiring)) {
-		warn(ctx, "buffer %p +%zu still pinned at teardown (%u requests in flight)\n",
-		     (void *)buf->addr, buf->len, buf->inflight);
-		retiring_del(ctx, buf);
-		buf_unmap(buf);
+	for (buf = ctx->retiring; buf; buf = next) {
+		next = buf->retiring_next;
+		if (!buf->shared)
+			warn(ctx, "buffer %p +%zu: the kernel posted no release at teardown (%u requests in flight); forgetting it\n",
+			     (void *)buf->addr, buf->len, buf->inflight);
+		buf_released(ctx, buf);
+	}
+	/* Nothing refers to any buffer now: the context is going. */
+	while ((buf = ctx->all_bufs)) {
+		all_del(ctx, buf);
+		account_state(ctx, buf->state, -1);
+		if (buf->region)
+			region_put(buf->region);
 		free(buf);
 	}
 	free(ctx->bufs);
 	ctx->bufs = NULL;
 }
+
+/* ---- sharing between rings ---------------------------------------------- */
+
+/* Per-ring fallback: register each of @src's buffers again in @dst. */
+static int clone_per_ring(struct pindio_ctx *dst, struct pindio_ctx *src)
+{
+	struct pindio_buf *b, *copy;
+	unsigned int i, n = 0;
+	int ret;
+
+	for (i = 0; i < src->nr_bufs; i++) {
+		b = src->bufs[i];
+		ret = buf_register(dst, b->addr, b->len, b->region->len, NULL,
+				   0, b->region, &copy);
+		if (ret < 0)
+			goto err;
+		/* Owned by @dst, like a kernel clone. */
+		copy->lib_owned = b->lib_owned;
+		copy->refcount = 0;
+		pindio_ctx_unref(dst);
+		n++;
+	}
+	return (int)n;
+err:
+	while (dst->nr_bufs) {
+		copy = dst->bufs[dst->nr_bufs - 1];
+		pindio_buf_release(copy);
+	}
+	io_reap(dst, 0, 0);
+	return ret;
+}
+
+static int clone_shared(struct pindio_ctx *dst, struct pindio_ctx *src)
+{
+	struct pindio_buf *b, *copy;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < src->nr_bufs; i++) {
+		b = src->bufs[i];
+		copy = buf_alloc(dst, b->addr, b->len);
+		if (!copy) {
+			ret = fail(dst, -ENOMEM, "out of memory for a buffer");
+			goto err;
+		}
+		copy->shared = true;
+		copy->lib_owned = b->lib_owned;
+		copy->index = b->index;
+		copy->region = region_get(b->region);
+		dst->buf_slot_used[copy->index] = 1;
+		ret = buf_index(dst, copy);
+		if (ret < 0) {
+			region_put(copy->region);
+			free(copy);
+			goto err;
+		}
+	}
+	return (int)i;
+err:
+	/* The kernel's table has every clone: empty their slots again. */
+	for (i = 0; i < src->nr_bufs; i++)
+		dst->backend->buf_del(dst, src->bufs[i]);	/* by index */
+	while (dst->nr_bufs) {
+		copy = dst->bufs[dst->nr_bufs - 1];
+		bufs_remove(dst, copy);
+		slot_put(dst, copy->index);
+		pin_buf_set_state(copy, BUF_RETIRING);
+		retiring_add(dst, copy);
+		buf_released(dst, copy);
+		buf_maybe_free(copy);
+	}
+	return ret;
+}
+
+PINDIO_EXPORT
+int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src)
+{
+	int ret;
+
+	if (!dst || !src)
+		return -EINVAL;
+	if (dst == src)
+		return fail(dst, -EINVAL, "a context cannot clone its own buffers");
+	if (dst->nr_bufs || dst->retiring)
+		return fail(dst, -EBUSY, "the destination context already has %u buffers registered and %s retiring; clone into a context before registering any",
+			    dst->nr_bufs, dst->retiring ? "some" : "none");
+	if (!src->nr_bufs)
+		return 0;
+
+	ret = dst->backend->buf_clone(dst, src);
+	if (ret == 0) {
+		ret = clone_shared(dst, src);
+		if (ret >= 0)
+			info(dst, "%d buffers shared with context %p by the kernel (charged once)\n",
+			     ret, (void *)src);
+		return ret;
+	}
+	if (ret != -EOPNOTSUPP)
+		return fail(dst, ret, "IORING_REGISTER_CLONE_BUFFERS failed: %s",
+			    strerror(-ret));
+	info(dst, "the kernel cannot share registered buffers between rings (IORING_REGISTER_CLONE_BUFFERS with DST_REPLACE needs Linux 6.13); registering %u buffers again, charged again\n",
+	     src->nr_bufs);
+	ret = clone_per_ring(dst, src);
+	return ret;
+}
+
+/* ---- references and getters -------------------------------------------- */
 
 PINDIO_EXPORT
 struct pindio_buf *pindio_buf_ref(struct pindio_buf *buf)
@@ -427,7 +878,7 @@ struct pindio_buf *pindio_buf_unref(struct pindio_buf *buf)
 		pindio_ctx_unref(ctx);
 		return buf;
 	}
-	if (buf->state == BUF_REGISTERED && pindio_buf_release(buf) < 0) {
+	if (buf->state == BUF_REGISTERED && buf_release(buf) < 0) {
 		/* The slot could not be emptied: the pin stays until teardown. */
 		err(ctx, "buffer %d stays registered until the context is freed\n",
 		    buf->index);
@@ -441,7 +892,9 @@ struct pindio_buf *pindio_buf_unref(struct pindio_buf *buf)
 PINDIO_EXPORT
 void *pindio_buf_get_addr(struct pindio_buf *buf)
 {
-	return buf ? buf->addr : NULL;
+	if (!buf || (buf->lib_owned && buf->state == BUF_RELEASED))
+		return NULL;
+	return buf->addr;
 }
 
 PINDIO_EXPORT
@@ -454,4 +907,47 @@ PINDIO_EXPORT
 int pindio_buf_get_index(struct pindio_buf *buf)
 {
 	return buf ? buf->index : -1;
+}
+
+PINDIO_EXPORT
+struct pindio_buf *pindio_buf_get_first(struct pindio_ctx *ctx)
+{
+	return ctx ? ctx->all_bufs : NULL;
+}
+
+PINDIO_EXPORT
+struct pindio_buf *pindio_buf_get_next(struct pindio_buf *buf)
+{
+	return buf ? buf->all_next : NULL;
+}
+
+PINDIO_EXPORT
+int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
+			size_t size)
+{
+	struct pindio_buf_info i;
+	const struct pin_region *r;
+
+	if (!buf || !info || !size)
+		return -EINVAL;
+	memset(&i, 0, sizeof(i));
+	r = buf->region;
+	i.addr = buf->addr;
+	i.len = buf->len;
+	i.index = buf->index;
+	i.state = (enum pindio_buf_state)buf->state;
+	i.age_ms = (uint64_t)(now_ms() - buf->registered_ms);
+	i.inflight = buf->inflight;
+	i.lib_owned = buf->lib_owned;
+	i.shared = buf->shared;
+	/* A released buffer pins nothing: its region is gone. */
+	if (r) {
+		i.pinned_len = r->len;
+		i.charged_pages = buf->shared ? 0 : r->charged_pages;
+		i.pages = r->pages;
+		i.page_size = r->page_size;
+		i.backing = r->backing;
+	}
+	memcpy(info, &i, size < sizeof(i) ? size : sizeof(i));
+	return 0;
 }

@@ -173,8 +173,10 @@ START_TEST(test_unmapped_memory_efault)
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(mem, MAP_FAILED);
 	munmap(mem, 8192);
+	/* Refused by pindio, before the kernel is asked, naming the hole. */
 	ck_assert_int_eq(pindio_buf_register(ctx, mem, 8192, 0, &buf), -EFAULT);
-	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx), "EFAULT"));
+	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx),
+				     "nothing is mapped"));
 	ck_assert_ptr_null(buf);
 	/* The failed slot is free again. */
 	ck_assert_int_eq(pindio_buf_alloc(ctx, 4096, 0, &buf), 0);
