@@ -299,7 +299,8 @@ int pindio_buf_register(struct pindio_ctx *ctx, void *addr, size_t len,
  * the context owns (cloned, reference count 0) is freed by this call
  * once released.
  *
- * Return: 0; -EALREADY when it was released before.  Since: 0.1
+ * Return: 0; -EINVAL for NULL; -EALREADY when it was released before.
+ * Since: 0.1
  */
 int pindio_buf_release(struct pindio_buf *buf);
 
@@ -350,8 +351,10 @@ int pindio_buf_get_index(struct pindio_buf *buf);
 enum pindio_buf_flags {
 	/* Back the buffer with 2 MiB pages: hugetlb pages when the system
 	 * has free ones reserved (vm.nr_hugepages), transparent huge pages
-	 * (MADV_HUGEPAGE) otherwise.  The length is rounded up to 2 MiB and
-	 * the whole of it is registered. */
+	 * (MADV_HUGEPAGE) otherwise, and 4 KiB pages when THP is disabled
+	 * (logged at LOG_INFO).  The mapping is rounded up to 2 MiB and all
+	 * of it is registered (pinned_len); pindio_buf_get_len() stays the
+	 * length asked for. */
 	PINDIO_BUF_HUGE			= 1U << 0,
 };
 
@@ -387,7 +390,7 @@ struct pindio_buf_info {
 	uint64_t charged_pages;	/* 4 KiB pages this registration added to
 				 * VmPin (0 for a buffer shared from
 				 * another context: charged there) */
-	uint64_t pages;		/* pages pinned, of page_size or smaller */
+	uint64_t pages;		/* pages pinned, a huge page counting one */
 	size_t page_size;	/* the largest page size backing it */
 	uint64_t age_ms;	/* since it was registered */
 	unsigned int inflight;	/* requests using it now */
@@ -402,9 +405,11 @@ struct pindio_pin_stats {
 	/* long-term pins: registered buffers */
 	uint64_t pinned_bytes;		/* charged now: what VmPin shows */
 	uint64_t pinned_pages;		/* the same in 4 KiB pages */
-	uint64_t peak_bytes;		/* the most pinned_bytes ever was */
+	uint64_t peak_bytes;		/* the most pinned_bytes ever was
+					 * (process: the peak of the total) */
 	uint64_t shared_bytes;		/* usable through shared (cloned)
-					 * buffers, charged to their origin */
+					 * buffers, charged to their origin;
+					 * process: the sum over contexts */
 	uint64_t registrations;		/* buffers registered, ever */
 	uint64_t releases;		/* buffers the kernel dropped, ever */
 	uint32_t nr_registered;		/* buffers in each state now */
@@ -413,9 +418,9 @@ struct pindio_pin_stats {
 	uint32_t nr_contexts;		/* 1, or the live contexts */
 	/* short-term pins: plain (unregistered) O_DIRECT I/O in flight,
 	 * whose pages the kernel pins only until the request completes */
-	uint64_t dma_bytes;
-	uint64_t dma_peak_bytes;
-	uint64_t dma_requests;
+	uint64_t dma_bytes;		/* in flight now */
+	uint64_t dma_peak_bytes;	/* the most dma_bytes ever was */
+	uint64_t dma_requests;		/* in flight now */
 	/* RLIMIT_MEMLOCK, as io_uring applies it */
 	int memlock_applies;		/* 0 when the context(s) had
 					 * CAP_IPC_LOCK when created */
@@ -429,7 +434,8 @@ struct pindio_pin_stats {
 /**
  * pindio_ctx_get_pin_stats() - the pin account of one context
  * @st: filled in
- * @size: sizeof(*st); a smaller size from an older caller gets a prefix
+ * @size: sizeof(*st); a smaller size from an older caller gets a prefix,
+ *	a larger one from a newer caller gets the rest zeroed
  *
  * Return: 0; -EINVAL for NULL or a size too small for the 0.2 fields it
  * names (offsetof(struct pindio_pin_stats, memlock_used) + 8 at least).
@@ -452,7 +458,8 @@ int pindio_process_get_pin_stats(struct pindio_pin_stats *st, size_t size);
 
 /**
  * pindio_ctx_check_pins() - compare the account with the kernel's VmPin
- * @diff_bytes: if not NULL, VmPin minus pindio's pinned bytes
+ * @diff_bytes: if not NULL, VmPin minus pindio's pinned bytes (written
+ *	when the call returns 0 or -ERANGE)
  *
  * Release signals already posted are collected first (other requests'
  * callbacks may run).  The comparison is process-wide: pins taken outside
@@ -499,8 +506,9 @@ struct pindio_buf *pindio_buf_get_next(struct pindio_buf *buf);
 
 /**
  * pindio_buf_get_info() - where a buffer is and what it pins
- * @size: sizeof(*info); a smaller size from an older caller gets a prefix
- * Return: 0; -EINVAL for NULL.  Since: 0.2
+ * @size: sizeof(*info); a smaller size from an older caller gets a prefix,
+ *	a larger one the rest zeroed
+ * Return: 0; -EINVAL for NULL or a size of 0.  Since: 0.2
  */
 int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
 			size_t size);
@@ -521,10 +529,15 @@ int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
  * released when @dst is freed, and keep library-allocated memory mapped
  * until every context is done with it.
  *
- * Call it from @dst's thread while no other thread uses @src.
+ * Call it from @dst's thread while no other thread uses @src.  When the
+ * per-ring registration fails part way, the buffers registered so far are
+ * released again: @dst is left without buffers.
  *
- * Return: the number of buffers shared, or -EINVAL (NULL, or @dst equal
- * to @src), -EBUSY (@dst has buffers), -ENOMEM.  Since: 0.2
+ * Return: the number of buffers shared (0 when @src has none), or -EINVAL
+ * (NULL, or @dst equal to @src), -EBUSY (@dst has buffers registered or
+ * retiring), -ENOMEM (memory, or RLIMIT_MEMLOCK on the per-ring path), or
+ * another error of pindio_buf_register() on the per-ring path.
+ * Since: 0.2
  */
 int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src);
 
@@ -558,8 +571,9 @@ typedef void (*pindio_complete_fn)(void *data, int res);
  * misaligned address, length or offset (the message names which and the
  * alignment required); -EBUSY when queue_depth requests are already queued
  * or in flight (not logged above LOG_DEBUG: it is flow control, not a
- * fault); -ESTALE when the memory belongs to a buffer pindio allocated and
- * that was released (since 0.2).  Since: 0.1
+ * fault); -ESTALE when the memory belongs to a buffer pindio allocated
+ * that was released and is still retiring: it is unmapped once the
+ * kernel has dropped it (since 0.2).  Since: 0.1
  */
 int pindio_file_read(struct pindio_file *file, void *buf, size_t len,
 		     uint64_t offset, pindio_complete_fn fn, void *data);

@@ -10,6 +10,7 @@
 
 dist_man_MANS = \
 	man/dio-bench.1 \
+	man/pindio.7 \
 	man/pindio_ctx_new.3 \
 	man/pindio_ctx_ref.3 \
 	man/pindio_ctx_unref.3 \
@@ -19,6 +20,11 @@ dist_man_MANS = \
 	man/pindio_ctx_last_error.3 \
 	man/pindio_ctx_submit.3 \
 	man/pindio_ctx_reap.3 \
+	man/pindio_ctx_get_pin_stats.3 \
+	man/pindio_process_get_pin_stats.3 \
+	man/pindio_ctx_check_pins.3 \
+	man/pindio_ctx_dump_pins.3 \
+	man/pindio_ctx_clone_bufs.3 \
 	man/pindio_set_log_fn.3 \
 	man/pindio_set_log_priority.3 \
 	man/pindio_get_log_priority.3 \
@@ -35,6 +41,8 @@ dist_man_MANS = \
 	man/pindio_file_write.3 \
 	man/pindio_file_pread.3 \
 	man/pindio_file_pwrite.3 \
+	man/pindio_file_read_fixed.3 \
+	man/pindio_file_write_fixed.3 \
 	man/pindio_buf_alloc.3 \
 	man/pindio_buf_ref.3 \
 	man/pindio_buf_unref.3 \
@@ -42,4 +50,8 @@ dist_man_MANS = \
 	man/pindio_buf_release.3 \
 	man/pindio_buf_get_addr.3 \
 	man/pindio_buf_get_len.3 \
-	man/pindio_buf_get_index.3
+	man/pindio_buf_get_index.3 \
+	man/pindio_buf_get_info.3 \
+	man/pindio_buf_get_first.3 \
+	man/pindio_buf_get_next.3 \
+	man/pindio_buf_foreach.3

@@ -119,7 +119,8 @@ static void thp_found(void *data, uintptr_t head, size_t size)
 	struct thp_walk *w = data;
 	uintptr_t s = head > w->part->start ? head : w->part->start;
 	uintptr_t e = head + size < w->part->end ? head + size : w->part->end;
-	uint64_t small = (e - s + KERNEL_PAGE - 1) / KERNEL_PAGE;
+	uint64_t small = (((e + KERNEL_PAGE - 1) & ~(KERNEL_PAGE - 1)) -
+			  (s & ~(KERNEL_PAGE - 1))) / KERNEL_PAGE;
 
 	/* Its small pages were counted one by one: count it as the kernel. */
 	w->r->charged_pages -= small;

@@ -949,5 +949,7 @@ int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
 		i.backing = r->backing;
 	}
 	memcpy(info, &i, size < sizeof(i) ? size : sizeof(i));
+	if (size > sizeof(i))
+		memset((char *)info + sizeof(i), 0, size - sizeof(i));
 	return 0;
 }
