@@ -522,12 +522,19 @@ int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
  * the kernel can share a registered table between rings
  * (IORING_REGISTER_CLONE_BUFFERS with IORING_REGISTER_DST_REPLACE, Linux
  * 6.13+), @dst gets the same pinned pages in the same slots, charged once
- * (to @src's registrations).  Elsewhere each buffer is registered again in
- * @dst, and charged again.  Either way, I/O on @dst with an address inside
+ * (to @src's registrations).  Elsewhere, and when one context has
+ * CAP_IPC_LOCK and the other not, each buffer is registered again in @dst,
+ * and charged again.  Either way, I/O on @dst with an address inside
  * one of them uses it; the buffers belong to @dst (iterate them with
- * pindio_buf_foreach(), release them with pindio_buf_release()), are
+ * pindio_buf_foreach(), release them with pindio_buf_release();
+ * pindio_buf_ref() and pindio_buf_unref() never release them), are
  * released when @dst is freed, and keep library-allocated memory mapped
  * until every context is done with it.
+ *
+ * The kernel shares a PINDIO_CTX_SINGLE_ISSUER ring's buffers only from
+ * that ring's own thread; called from another, this takes the per-ring
+ * path (logged).  Create the source context without
+ * PINDIO_CTX_SINGLE_ISSUER for rings on several threads to share pins.
  *
  * Call it from @dst's thread while no other thread uses @src.  When the
  * per-ring registration fails part way, the buffers registered so far are

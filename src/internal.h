@@ -57,7 +57,9 @@ enum buf_state {
  * through @parent.
  */
 struct pin_region {
-	int refs;			/* atomic: contexts holding it */
+	int rings;			/* atomic: rings pinning it (the charge) */
+	int refs;			/* atomic: rings and per-ring copies
+					 * keeping its memory mapped */
 	char *addr;			/* registered range */
 	size_t len;
 	char *map;			/* library mapping to unmap, or NULL */
@@ -69,6 +71,7 @@ struct pin_region {
 	bool memlock;			/* charged to RLIMIT_MEMLOCK too */
 	bool dontfork;			/* we set MADV_DONTFORK on caller memory */
 	struct pin_region *parent;
+	struct pin_region *fork_prev, *fork_next;	/* dontfork regions */
 };
 
 struct pindio_buf {
@@ -77,6 +80,8 @@ struct pindio_buf {
 	enum buf_state state;
 	bool lib_owned;		/* memory mmap()ed by pindio_buf_alloc() */
 	bool shared;		/* a clone of another context's registration */
+	bool ctx_owned;		/* made by pindio_ctx_clone_bufs(): the context
+				 * holds it; unref never releases it */
 	int index;		/* table slot, -1 once released */
 	unsigned int inflight;	/* requests using it */
 	char *addr;		/* usable range: [addr, addr + len) */

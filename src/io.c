@@ -35,18 +35,24 @@ void io_pool_fini(struct pindio_ctx *ctx)
 void req_complete(struct pindio_ctx *ctx, struct req *req, int res)
 {
 	pindio_complete_fn fn = req->fn;
+	struct pindio_buf *buf = req->buf;
+	size_t dma_len = req->dma_len;
 	void *data = req->data;
 
-	if (req->buf)
-		pin_buf_io_done(req->buf);
-	else
-		account_dma_end(ctx, req->dma_len);
 	/* Back in the pool first, so that the callback may queue again. */
 	req->next_free = ctx->free_reqs;
 	ctx->free_reqs = req;
 	ctx->inflight--;
+	if (!buf)
+		account_dma_end(ctx, dma_len);
 	if (fn)
 		fn(data, res);
+	/*
+	 * Only after the callback, which may read the data: the buffer's
+	 * memory may be unmapped once its last request is done.
+	 */
+	if (buf)
+		pin_buf_io_done(buf);
 }
 
 /* Say which O_DIRECT rule a request broke (the slow half of check_rw). */

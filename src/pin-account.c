@@ -218,6 +218,25 @@ static uint64_t memlock_limit(void)
 }
 
 /*
+ * Released buffers with nothing in flight: the kernel uncharged them when
+ * their slot was emptied, before pindio has reaped their tags.
+ */
+static uint64_t retired_pages(struct pindio_ctx *ctx)
+{
+	const struct pindio_buf *b;
+	uint64_t n = 0;
+
+	for (b = ctx->retiring; b; b = b->retiring_next) {
+		const struct pin_region *r = b->region;
+
+		if (!b->inflight && !b->shared && r->memlock &&
+		    __atomic_load_n(&r->rings, __ATOMIC_RELAXED) == 1)
+			n += r->charged_pages;
+	}
+	return n;
+}
+
+/*
  * Refuse what the kernel would refuse for RLIMIT_MEMLOCK, with the
  * figures.  The kernel compares the user's locked_vm: pindio knows its
  * own share (pins and rings); other processes of the user are invisible.
@@ -232,7 +251,7 @@ int account_predict(struct pindio_ctx *ctx, const struct pin_region *r,
 	limit = memlock_limit();
 	if (limit == UINT64_MAX)
 		return 0;
-	pins = get(memlock_pin_pages);
+	pins = get(memlock_pin_pages) - retired_pages(ctx);
 	rings = get(memlock_ring_pages);
 	if ((pins + rings + r->charged_pages) * KERNEL_PAGE <= limit)
 		return 0;

@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -85,26 +86,38 @@ struct pindio_buf *pin_lookup(struct pindio_ctx *ctx, const void *addr,
 	return b;
 }
 
-static int bufs_insert(struct pindio_ctx *ctx, struct pindio_buf *buf)
+/*
+ * Room for @more buffers in the index, made before the kernel is asked:
+ * once it has registered a buffer nothing may fail, or its tag would
+ * arrive for a buffer that was freed.
+ */
+static int bufs_reserve(struct pindio_ctx *ctx, unsigned int more)
+{
+	unsigned int cap = ctx->bufs_cap ? ctx->bufs_cap : 16;
+	struct pindio_buf **n;
+
+	while (cap < ctx->nr_bufs + more)
+		cap *= 2;
+	if (cap == ctx->bufs_cap)
+		return 0;
+	n = realloc(ctx->bufs, cap * sizeof(*n));
+	if (!n)
+		return -ENOMEM;
+	ctx->bufs = n;
+	ctx->bufs_cap = cap;
+	return 0;
+}
+
+/* After bufs_reserve(): cannot fail. */
+static void bufs_insert(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
 	unsigned int i;
 
-	if (ctx->nr_bufs == ctx->bufs_cap) {
-		unsigned int cap = ctx->bufs_cap ? ctx->bufs_cap * 2 : 16;
-		struct pindio_buf **n;
-
-		n = realloc(ctx->bufs, cap * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		ctx->bufs = n;
-		ctx->bufs_cap = cap;
-	}
 	i = bufs_upper_bound(ctx, (uintptr_t)buf->addr);
 	memmove(&ctx->bufs[i + 1], &ctx->bufs[i],
 		(ctx->nr_bufs - i) * sizeof(ctx->bufs[0]));
 	ctx->bufs[i] = buf;
 	ctx->nr_bufs++;
-	return 0;
 }
 
 static void bufs_remove(struct pindio_ctx *ctx, struct pindio_buf *buf)
@@ -246,65 +259,149 @@ static void all_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
 /* ---- regions ------------------------------------------------------------ */
 
 /*
+ * Caller memory pindio marked MADV_DONTFORK, process-wide: the mark comes
+ * off only when no other region (of any context, on any thread) still
+ * covers the memory.
+ */
+static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pin_region *fork_regions;
+
+struct fork_edges {
+	uintptr_t s, e;
+};
+
+/*
+ * A transparent huge page the range covers only in part is left alone:
+ * advising part of it would split its PMD mapping (and the charge would
+ * no longer be visible), and the kernel copies pinned anonymous pages
+ * into a child at fork() anyway.
+ */
+static void fork_edge_thp(void *data, uintptr_t head, size_t size)
+{
+	struct fork_edges *fe = data;
+
+	if (head < fe->s && head + size > fe->s)
+		fe->s = head + size;
+	if (head < fe->e && head + size > fe->e)
+		fe->e = head;
+}
+
+/*
  * Mark (or unmark) the pages of a caller's range so that fork() neither
  * copies nor shares them: a child writing to a page the parent has pinned
  * would otherwise get its own copy while the device keeps the old one.
- * Hugetlb ranges must be advised in whole huge pages.
+ * Hugetlb ranges must be advised in whole huge pages.  DOFORK only
+ * touches pages wholly inside the range: the edges may belong to a
+ * neighbouring buffer.
  */
-static int region_madvise(const struct pin_region *r,
-			  const struct vma_part *parts, unsigned int nr,
+static int region_madvise(const struct vma_part *parts, unsigned int nr,
 			  int advice)
 {
 	unsigned int i;
 
 	for (i = 0; i < nr; i++) {
-		size_t ps = parts[i].page_size;
-		uintptr_t s = align_down(parts[i].start, ps);
-		uintptr_t e = align_up(parts[i].end, ps);
+		const struct vma_part *p = &parts[i];
+		size_t ps = p->page_size;
+		struct fork_edges fe;
 
 		if (advice == MADV_DOFORK) {
-			/* Pages shared with a neighbour stay as they are. */
-			s = align_up(parts[i].start, ps);
-			e = align_down(parts[i].end, ps);
-			if (s >= e)
-				continue;
+			fe.s = align_up(p->start, ps);
+			fe.e = align_down(p->end, ps);
+		} else {
+			fe.s = align_down(p->start, ps);
+			fe.e = align_up(p->end, ps);
 		}
-		if (madvise((void *)s, e - s, advice) < 0)
+		if (p->kind == VMA_ANON || p->kind == VMA_SHMEM)
+			vma_for_each_thp(fe.s, fe.e - fe.s, fork_edge_thp, &fe);
+		if (fe.s >= fe.e)
+			continue;
+		if (madvise((void *)fe.s, fe.e - fe.s, advice) < 0)
 			return -errno;
 	}
-	(void)r;
 	return 0;
 }
 
-static struct pin_region *region_get(struct pin_region *r)
+static int region_dontfork(struct pin_region *r, const struct vma_part *parts,
+			   unsigned int nr)
 {
+	int ret = region_madvise(parts, nr, MADV_DONTFORK);
+
+	if (ret < 0)
+		return ret;
+	pthread_mutex_lock(&fork_lock);
+	r->fork_prev = NULL;
+	r->fork_next = fork_regions;
+	if (fork_regions)
+		fork_regions->fork_prev = r;
+	fork_regions = r;
+	r->dontfork = true;
+	pthread_mutex_unlock(&fork_lock);
+	return 0;
+}
+
+/* Give the caller's memory its fork behaviour back, if nobody pins it. */
+static void region_dofork(struct pin_region *r)
+{
+	uintptr_t s = (uintptr_t)r->addr, e = s + r->len;
+	struct vma_part *parts = NULL;
+	struct pin_region *o;
+	bool covered = false;
+	unsigned int nr = 0;
+
+	pthread_mutex_lock(&fork_lock);
+	if (r->fork_prev)
+		r->fork_prev->fork_next = r->fork_next;
+	else
+		fork_regions = r->fork_next;
+	if (r->fork_next)
+		r->fork_next->fork_prev = r->fork_prev;
+	r->dontfork = false;
+	for (o = fork_regions; o && !covered; o = o->fork_next)
+		covered = (uintptr_t)o->addr < e &&
+			  (uintptr_t)o->addr + o->len > s;
+	/* Under the lock: a new registration must not be undone by us. */
+	if (!covered && vma_describe(s, r->len, &parts, &nr) == 0)
+		region_madvise(parts, nr, MADV_DOFORK);
+	pthread_mutex_unlock(&fork_lock);
+	free(parts);
+}
+
+/*
+ * A region has two counts.  @rings: the rings whose table or requests pin
+ * it; when the last lets go the kernel has uncharged it.  @refs: those
+ * rings plus the per-ring copies that need its memory mapped; when the
+ * last goes the memory is unmapped.
+ */
+static struct pin_region *region_get(struct pin_region *r, bool ring)
+{
+	if (ring)
+		__atomic_add_fetch(&r->rings, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&r->refs, 1, __ATOMIC_RELAXED);
 	return r;
 }
 
-/* Drop a ring's hold; the last one unpins in the account and frees. */
 static void region_put(struct pin_region *r)
 {
 	struct pin_region *parent;
 
 	if (__atomic_sub_fetch(&r->refs, 1, __ATOMIC_ACQ_REL))
 		return;
-	account_region_del(r);
-	if (r->dontfork) {
-		struct vma_part *parts = NULL;
-		unsigned int nr = 0;
-
-		/* Give the caller's memory its fork behaviour back. */
-		if (vma_describe((uintptr_t)r->addr, r->len, &parts, &nr) == 0)
-			region_madvise(r, parts, nr, MADV_DOFORK);
-		free(parts);
-	}
+	if (r->dontfork)
+		region_dofork(r);
 	if (r->map)
 		munmap(r->map, r->map_len);
 	parent = r->parent;
 	free(r);
 	if (parent)
 		region_put(parent);
+}
+
+/* A ring let go of @r (its tag arrived, or a clone's last request). */
+static void region_put_ring(struct pin_region *r)
+{
+	if (!__atomic_sub_fetch(&r->rings, 1, __ATOMIC_ACQ_REL))
+		account_region_del(r);
+	region_put(r);
 }
 
 /* Free a buffer once nobody (caller, kernel, request) refers to it. */
@@ -329,7 +426,7 @@ static void buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	retiring_del(ctx, buf);
 	pin_buf_set_state(buf, BUF_RELEASED);
 	account_buf_released(ctx, buf);
-	region_put(buf->region);
+	region_put_ring(buf->region);
 	buf->region = NULL;
 }
 
@@ -408,18 +505,17 @@ static struct pindio_buf *buf_alloc(struct pindio_ctx *ctx, char *addr,
 	return buf;
 }
 
-/* Put @buf, already in a table slot, in the index and the account. */
-static int buf_index(struct pindio_ctx *ctx, struct pindio_buf *buf)
+/*
+ * Put @buf, already in a table slot, in the index (room reserved) and the
+ * account.
+ */
+static void buf_index(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
-	int ret = bufs_insert(ctx, buf);
-
-	if (ret < 0)
-		return fail(ctx, ret, "out of memory for the buffer index");
+	bufs_insert(ctx, buf);
 	buf->registered_ms = now_ms();
 	all_add(ctx, buf);
 	account_state(ctx, -1, BUF_REGISTERED);
 	account_buf_added(ctx, buf);
-	return 0;
 }
 
 /*
@@ -458,6 +554,7 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 		fail(ctx, ret, "out of memory for a buffer");
 		goto err_free;
 	}
+	r->rings = 1;
 	r->refs = 1;
 	r->addr = addr;
 	r->len = pin_len;
@@ -471,6 +568,10 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	if (ret < 0)
 		goto err_free;
 
+	if (bufs_reserve(ctx, 1) < 0) {
+		ret = fail(ctx, -ENOMEM, "out of memory for the buffer index");
+		goto err_free;
+	}
 	buf->index = slot_get(ctx);
 	if (buf->index < 0) {
 		ret = fail(ctx, -ENOSPC, "all %u registered-buffer slots are in use; release buffers, or register fewer and larger ones (up to 1 GiB each)",
@@ -478,13 +579,12 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 		goto err_free;
 	}
 	if (!map && !parent) {
-		ret = region_madvise(r, parts, nr, MADV_DONTFORK);
+		ret = region_dontfork(r, parts, nr);
 		if (ret < 0) {
 			fail(ctx, ret, "madvise(MADV_DONTFORK) on [%p, +%zu) failed: %s",
 			     (void *)addr, pin_len, strerror(-ret));
 			goto err_slot;
 		}
-		r->dontfork = true;
 	}
 	ret = ctx->backend->buf_add(ctx, buf);
 	if (ret < 0) {
@@ -493,14 +593,12 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	}
 	/* Pinning faulted the pages in: now huge pages can be seen. */
 	account_charge(ctx, r, parts, nr);
-	ret = buf_index(ctx, buf);
-	if (ret < 0)
-		goto err_unregister;
+	buf_index(ctx, buf);
 
 	/* Only now may the region own memory or a parent: nothing fails. */
 	r->map = map;
 	r->map_len = map_len;
-	r->parent = parent ? region_get(parent) : NULL;
+	r->parent = parent ? region_get(parent, false) : NULL;
 	account_region_add(ctx, r);
 	free(parts);
 	pindio_ctx_ref(ctx);
@@ -510,11 +608,9 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	*out = buf;
 	return 0;
 
-err_unregister:
-	ctx->backend->buf_del(ctx, buf);
 err_advice:
 	if (r->dontfork)
-		region_madvise(r, parts, nr, MADV_DOFORK);
+		region_dofork(r);
 err_slot:
 	slot_put(ctx, buf->index);
 err_free:
@@ -572,7 +668,8 @@ static void *map_huge(struct pindio_ctx *ctx, size_t map_len)
 	char *mem;
 
 	mem = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+		   (21 << MAP_HUGE_SHIFT), -1, 0);
 	if (mem != MAP_FAILED)
 		return mem;
 	info(ctx, "no free hugetlb pages for %zu bytes (%s); using transparent huge pages\n",
@@ -716,8 +813,10 @@ void pin_teardown(struct pindio_ctx *ctx)
 	struct pindio_buf *buf, *next;
 
 	if (ctx->nr_bufs || ctx->retiring) {
-		info(ctx, "teardown: %u buffers still registered (%" PRIu64 " bytes pinned), unregistering them\n",
-		     ctx->nr_bufs, ctx->acct.pinned_pages * 4096);
+		info(ctx, "teardown: %u buffers still registered and %u retiring (%" PRIu64 " bytes pinned, %" PRIu64 " shared); unregistering them\n",
+		     ctx->acct.nr_state[BUF_REGISTERED],
+		     ctx->acct.nr_state[BUF_RETIRING],
+		     ctx->acct.pinned_pages * 4096, ctx->acct.shared_bytes);
 		if (ctx->log_priority >= LOG_INFO)
 			pindio_ctx_dump_pins(ctx, NULL);
 	}
@@ -742,7 +841,7 @@ void pin_teardown(struct pindio_ctx *ctx)
 		all_del(ctx, buf);
 		account_state(ctx, buf->state, -1);
 		if (buf->region)
-			region_put(buf->region);
+			region_put_ring(buf->region);
 		free(buf);
 	}
 	free(ctx->bufs);
@@ -766,6 +865,7 @@ static int clone_per_ring(struct pindio_ctx *dst, struct pindio_ctx *src)
 			goto err;
 		/* Owned by @dst, like a kernel clone. */
 		copy->lib_owned = b->lib_owned;
+		copy->ctx_owned = true;
 		copy->refcount = 0;
 		pindio_ctx_unref(dst);
 		n++;
@@ -774,36 +874,32 @@ static int clone_per_ring(struct pindio_ctx *dst, struct pindio_ctx *src)
 err:
 	while (dst->nr_bufs) {
 		copy = dst->bufs[dst->nr_bufs - 1];
-		pindio_buf_release(copy);
+		/* The slot cannot be emptied: teardown will drop the table. */
+		if (pindio_buf_release(copy) < 0)
+			break;
 	}
 	io_reap(dst, 0, 0);
 	return ret;
 }
 
+/* The kernel put @src's buffers in @dst's table: mirror them. */
 static int clone_shared(struct pindio_ctx *dst, struct pindio_ctx *src)
 {
 	struct pindio_buf *b, *copy;
 	unsigned int i;
-	int ret;
 
 	for (i = 0; i < src->nr_bufs; i++) {
 		b = src->bufs[i];
 		copy = buf_alloc(dst, b->addr, b->len);
-		if (!copy) {
-			ret = fail(dst, -ENOMEM, "out of memory for a buffer");
+		if (!copy)
 			goto err;
-		}
 		copy->shared = true;
+		copy->ctx_owned = true;
 		copy->lib_owned = b->lib_owned;
 		copy->index = b->index;
-		copy->region = region_get(b->region);
+		copy->region = region_get(b->region, true);
 		dst->buf_slot_used[copy->index] = 1;
-		ret = buf_index(dst, copy);
-		if (ret < 0) {
-			region_put(copy->region);
-			free(copy);
-			goto err;
-		}
+		buf_index(dst, copy);
 	}
 	return (int)i;
 err:
@@ -819,7 +915,7 @@ err:
 		buf_released(dst, copy);
 		buf_maybe_free(copy);
 	}
-	return ret;
+	return fail(dst, -ENOMEM, "out of memory for a buffer");
 }
 
 PINDIO_EXPORT
@@ -836,8 +932,12 @@ int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src)
 			    dst->nr_bufs, dst->retiring ? "some" : "none");
 	if (!src->nr_bufs)
 		return 0;
+	if (bufs_reserve(dst, src->nr_bufs) < 0)
+		return fail(dst, -ENOMEM, "out of memory for the buffer index");
 
-	ret = dst->backend->buf_clone(dst, src);
+	/* The kernel shares only between rings charged to the same user. */
+	ret = dst->memlock_applies == src->memlock_applies ?
+	      dst->backend->buf_clone(dst, src) : -EXDEV;
 	if (ret == 0) {
 		ret = clone_shared(dst, src);
 		if (ret >= 0)
@@ -845,13 +945,20 @@ int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src)
 			     ret, (void *)src);
 		return ret;
 	}
-	if (ret != -EOPNOTSUPP)
+	if (ret == -EOPNOTSUPP)
+		info(dst, "the kernel cannot share registered buffers between rings (IORING_REGISTER_CLONE_BUFFERS with DST_REPLACE needs Linux 6.13); registering %u buffers again, charged again\n",
+		     src->nr_bufs);
+	else if (ret == -EXDEV)
+		info(dst, "one context was created with CAP_IPC_LOCK and the other without, so the kernel would charge them to different accounts and cannot share their buffers; registering %u buffers again, charged again\n",
+		     src->nr_bufs);
+	else if (ret == -EEXIST)
+		/* The kernel checks the source ring's owner too. */
+		info(dst, "the kernel shares a PINDIO_CTX_SINGLE_ISSUER ring's buffers only with its own thread; registering %u buffers again, charged again (create the source context without PINDIO_CTX_SINGLE_ISSUER to share them)\n",
+		     src->nr_bufs);
+	else
 		return fail(dst, ret, "IORING_REGISTER_CLONE_BUFFERS failed: %s",
 			    strerror(-ret));
-	info(dst, "the kernel cannot share registered buffers between rings (IORING_REGISTER_CLONE_BUFFERS with DST_REPLACE needs Linux 6.13); registering %u buffers again, charged again\n",
-	     src->nr_bufs);
-	ret = clone_per_ring(dst, src);
-	return ret;
+	return clone_per_ring(dst, src);
 }
 
 /* ---- references and getters -------------------------------------------- */
@@ -874,7 +981,12 @@ struct pindio_buf *pindio_buf_unref(struct pindio_buf *buf)
 	if (!buf)
 		return NULL;
 	ctx = buf->ctx;
-	if (--buf->refcount > 0) {
+	if (buf->refcount <= 0) {
+		err(ctx, "buffer %p: pindio_buf_unref() without a reference (buffers a context owns are released with pindio_buf_release())\n",
+		    (void *)buf);
+		return NULL;
+	}
+	if (--buf->refcount > 0 || buf->ctx_owned) {
 		pindio_ctx_unref(ctx);
 		return buf;
 	}
