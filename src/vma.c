@@ -740,6 +740,12 @@ int vma_for_each_thp(uintptr_t start, size_t len,
 	arg.return_mask = PAGE_IS_HUGE;
 
 	while (arg.start < arg.end) {
+		/*
+		 * The kernel fills vec[] through a pointer inside the
+		 * argument, which memcheck cannot know: cleared first, its
+		 * results are never "uninitialised".
+		 */
+		memset(vec, 0, sizeof(vec));
 		ret = ioctl(fd, PAGEMAP_SCAN, &arg);
 		if (ret < 0) {
 			if (errno == EINTR)

@@ -1325,7 +1325,11 @@ static void stress_shared(unsigned int ctx_flags)
 	assert_process_clean(vm);
 }
 
-/* One ring per thread, as pindio_ctx_clone_bufs() is documented for. */
+/*
+ * One ring per thread with the default flags: the kernel will not share a
+ * single-issuer ring's buffers with another thread (-EEXIST), so
+ * pindio_ctx_clone_bufs() registers them again per ring.
+ */
 START_TEST(test_stress_shared_bufs)
 {
 	REQUIRE_ODIRECT();
@@ -1334,10 +1338,8 @@ START_TEST(test_stress_shared_bufs)
 END_TEST
 
 /*
- * The same without PINDIO_CTX_SINGLE_ISSUER: recent kernels (6.18 here,
- * and stable updates) refuse to clone from a single-issuer ring
- * whose owner is another thread (-EEXIST), which the default flags make
- * every ring.  This variant keeps the sharing itself under test.
+ * The same without PINDIO_CTX_SINGLE_ISSUER, so that the kernel shares
+ * the buffers between the rings (charged once).
  */
 START_TEST(test_stress_shared_bufs_multi_issuer)
 {
