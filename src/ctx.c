@@ -23,6 +23,8 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 		return -ENOMEM;
 	ctx->refcount = 1;
 	ctx->queue_depth = queue_depth;
+	list_init(&ctx->retiring);
+	list_init(&ctx->all_bufs);
 	ctx->flags = flags;
 	log_init(ctx);
 

@@ -12,6 +12,7 @@
 #include "pindio.h"
 #include "backend.h"
 #include "vma.h"
+#include "list.h"
 
 #define PINDIO_EXPORT __attribute__((visibility("default")))
 
@@ -71,7 +72,7 @@ struct pin_region {
 	bool memlock;			/* charged to RLIMIT_MEMLOCK too */
 	bool dontfork;			/* we set MADV_DONTFORK on caller memory */
 	struct pin_region *parent;
-	struct pin_region *fork_prev, *fork_next;	/* dontfork regions */
+	struct list_node fork_node;	/* on the dontfork list */
 };
 
 struct pindio_buf {
@@ -88,8 +89,8 @@ struct pindio_buf {
 	size_t len;
 	int64_t registered_ms;
 	struct pin_region *region;
-	struct pindio_buf *retiring_prev, *retiring_next;
-	struct pindio_buf *all_prev, *all_next;	/* ctx->all_bufs, all states */
+	struct list_node retiring_node;	/* on ctx->retiring */
+	struct list_node all_node;	/* on ctx->all_bufs, in every state */
 };
 
 /* The account of one context (only its thread writes it). */
@@ -150,8 +151,8 @@ struct pindio_ctx {
 	unsigned int bufs_cap;
 	uint8_t buf_slot_used[PINDIO_BUF_MAX_COUNT];
 	unsigned int buf_slot_hint;
-	struct pindio_buf *retiring;	/* released, awaiting tag CQE */
-	struct pindio_buf *all_bufs, *all_bufs_tail;	/* every buffer object */
+	struct list_node retiring;	/* released, awaiting tag CQE */
+	struct list_node all_bufs;	/* every buffer object */
 
 	/* the pin account */
 	struct pin_account acct;

@@ -108,7 +108,7 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	req->data = data;
 	req->buf = fixed ? fixed : pin_lookup(ctx, buf, len);
 	req->dma_len = 0;
-	if (unlikely(!req->buf && ctx->retiring)) {
+	if (unlikely(!req->buf && !list_empty(&ctx->retiring))) {
 		struct pindio_buf *old = pin_retiring_lookup(ctx, buf, len);
 
 		if (old) {

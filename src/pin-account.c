@@ -223,10 +223,12 @@ static uint64_t memlock_limit(void)
  */
 static uint64_t retired_pages(struct pindio_ctx *ctx)
 {
-	const struct pindio_buf *b;
+	const struct list_node *pos;
 	uint64_t n = 0;
 
-	for (b = ctx->retiring; b; b = b->retiring_next) {
+	list_for_each(pos, &ctx->retiring) {
+		const struct pindio_buf *b = list_entry(pos, struct pindio_buf,
+							 retiring_node);
 		const struct pin_region *r = b->region;
 
 		if (!b->inflight && !b->shared && r->memlock &&
@@ -457,7 +459,7 @@ int pindio_ctx_check_pins(struct pindio_ctx *ctx, int64_t *diff_bytes)
 	if (!ctx)
 		return -EINVAL;
 	/* Release signals already posted move buffers out of the account. */
-	if (ctx->retiring)
+	if (!list_empty(&ctx->retiring))
 		io_reap(ctx, 0, 0);
 	kernel = vmpin_bytes();
 	if (kernel < 0)

@@ -180,9 +180,11 @@ struct pindio_buf *pin_retiring_lookup(struct pindio_ctx *ctx,
 				       const void *addr, size_t len)
 {
 	uintptr_t a = (uintptr_t)addr;
-	struct pindio_buf *b;
+	struct list_node *pos;
 
-	for (b = ctx->retiring; b; b = b->retiring_next) {
+	list_for_each(pos, &ctx->retiring) {
+		struct pindio_buf *b = list_entry(pos, struct pindio_buf,
+						  retiring_node);
 		uintptr_t s = (uintptr_t)b->region->addr;
 
 		if (b->lib_owned && a < s + b->region->len && a + len > s)
@@ -213,49 +215,6 @@ static void slot_put(struct pindio_ctx *ctx, int slot)
 		ctx->buf_slot_hint = (unsigned int)slot;
 }
 
-static void retiring_add(struct pindio_ctx *ctx, struct pindio_buf *buf)
-{
-	buf->retiring_prev = NULL;
-	buf->retiring_next = ctx->retiring;
-	if (ctx->retiring)
-		ctx->retiring->retiring_prev = buf;
-	ctx->retiring = buf;
-}
-
-static void retiring_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
-{
-	if (buf->retiring_prev)
-		buf->retiring_prev->retiring_next = buf->retiring_next;
-	else
-		ctx->retiring = buf->retiring_next;
-	if (buf->retiring_next)
-		buf->retiring_next->retiring_prev = buf->retiring_prev;
-	buf->retiring_prev = buf->retiring_next = NULL;
-}
-
-static void all_add(struct pindio_ctx *ctx, struct pindio_buf *buf)
-{
-	buf->all_next = NULL;
-	buf->all_prev = ctx->all_bufs_tail;
-	if (ctx->all_bufs_tail)
-		ctx->all_bufs_tail->all_next = buf;
-	else
-		ctx->all_bufs = buf;
-	ctx->all_bufs_tail = buf;
-}
-
-static void all_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
-{
-	if (buf->all_prev)
-		buf->all_prev->all_next = buf->all_next;
-	else
-		ctx->all_bufs = buf->all_next;
-	if (buf->all_next)
-		buf->all_next->all_prev = buf->all_prev;
-	else
-		ctx->all_bufs_tail = buf->all_prev;
-}
-
 /* ---- regions ------------------------------------------------------------ */
 
 /*
@@ -264,7 +223,7 @@ static void all_del(struct pindio_ctx *ctx, struct pindio_buf *buf)
  * covers the memory.
  */
 static pthread_mutex_t fork_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pin_region *fork_regions;
+static struct list_node fork_regions = { &fork_regions, &fork_regions };
 
 struct fork_edges {
 	uintptr_t s, e;
@@ -329,11 +288,7 @@ static int region_dontfork(struct pin_region *r, const struct vma_part *parts,
 	if (ret < 0)
 		return ret;
 	pthread_mutex_lock(&fork_lock);
-	r->fork_prev = NULL;
-	r->fork_next = fork_regions;
-	if (fork_regions)
-		fork_regions->fork_prev = r;
-	fork_regions = r;
+	list_add_tail(&fork_regions, &r->fork_node);
 	r->dontfork = true;
 	pthread_mutex_unlock(&fork_lock);
 	return 0;
@@ -344,21 +299,20 @@ static void region_dofork(struct pin_region *r)
 {
 	uintptr_t s = (uintptr_t)r->addr, e = s + r->len;
 	struct vma_part *parts = NULL;
-	struct pin_region *o;
+	struct list_node *pos;
 	bool covered = false;
 	unsigned int nr = 0;
 
 	pthread_mutex_lock(&fork_lock);
-	if (r->fork_prev)
-		r->fork_prev->fork_next = r->fork_next;
-	else
-		fork_regions = r->fork_next;
-	if (r->fork_next)
-		r->fork_next->fork_prev = r->fork_prev;
+	list_del(&r->fork_node);
 	r->dontfork = false;
-	for (o = fork_regions; o && !covered; o = o->fork_next)
-		covered = (uintptr_t)o->addr < e &&
-			  (uintptr_t)o->addr + o->len > s;
+	list_for_each(pos, &fork_regions) {
+		struct pin_region *o = list_entry(pos, struct pin_region,
+						  fork_node);
+
+		if ((uintptr_t)o->addr < e && (uintptr_t)o->addr + o->len > s)
+			covered = true;
+	}
 	/* Under the lock: a new registration must not be undone by us. */
 	if (!covered && vma_describe(s, r->len, &parts, &nr) == 0)
 		region_madvise(parts, nr, MADV_DOFORK);
@@ -409,7 +363,7 @@ static void buf_maybe_free(struct pindio_buf *buf)
 {
 	if (buf->refcount || buf->inflight || buf->state != BUF_RELEASED)
 		return;
-	all_del(buf->ctx, buf);
+	list_del(&buf->all_node);
 	account_state(buf->ctx, BUF_RELEASED, -1);
 	free(buf);
 }
@@ -423,7 +377,7 @@ void pin_buf_set_state(struct pindio_buf *buf, enum buf_state state)
 /* The ring no longer pins @buf's region: it leaves this context. */
 static void buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
-	retiring_del(ctx, buf);
+	list_del(&buf->retiring_node);
 	pin_buf_set_state(buf, BUF_RELEASED);
 	account_buf_released(ctx, buf);
 	region_put_ring(buf->region);
@@ -502,6 +456,8 @@ static struct pindio_buf *buf_alloc(struct pindio_ctx *ctx, char *addr,
 	buf->len = len;
 	buf->index = -1;
 	buf->state = BUF_REGISTERED;
+	list_init(&buf->retiring_node);
+	list_init(&buf->all_node);
 	return buf;
 }
 
@@ -513,7 +469,7 @@ static void buf_index(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
 	bufs_insert(ctx, buf);
 	buf->registered_ms = now_ms();
-	all_add(ctx, buf);
+	list_add_tail(&ctx->all_bufs, &buf->all_node);
 	account_state(ctx, -1, BUF_REGISTERED);
 	account_buf_added(ctx, buf);
 }
@@ -756,7 +712,7 @@ static int buf_release(struct pindio_buf *buf)
 	slot_put(ctx, buf->index);
 	buf->index = -1;
 	pin_buf_set_state(buf, BUF_RETIRING);
-	retiring_add(ctx, buf);
+	list_add_tail(&ctx->retiring, &buf->retiring_node);
 	/*
 	 * A clone has no tag: the kernel drops its node with the last
 	 * request that used it, which completes before its CQE is seen.
@@ -810,9 +766,10 @@ void pin_buf_io_done(struct pindio_buf *buf)
  */
 void pin_teardown(struct pindio_ctx *ctx)
 {
-	struct pindio_buf *buf, *next;
+	struct list_node *pos, *tmp;
+	struct pindio_buf *buf;
 
-	if (ctx->nr_bufs || ctx->retiring) {
+	if (ctx->nr_bufs || !list_empty(&ctx->retiring)) {
 		info(ctx, "teardown: %u buffers still registered and %u retiring (%" PRIu64 " bytes pinned, %" PRIu64 " shared); unregistering them\n",
 		     ctx->acct.nr_state[BUF_REGISTERED],
 		     ctx->acct.nr_state[BUF_RETIRING],
@@ -824,21 +781,22 @@ void pin_teardown(struct pindio_ctx *ctx)
 	while (ctx->nr_bufs) {
 		buf = ctx->bufs[--ctx->nr_bufs];
 		pin_buf_set_state(buf, BUF_RETIRING);
-		retiring_add(ctx, buf);
+		list_add_tail(&ctx->retiring, &buf->retiring_node);
 	}
 	ctx->last_hit = NULL;
 	ctx->backend->buf_del_all(ctx);
 	io_reap(ctx, 0, 0);
-	for (buf = ctx->retiring; buf; buf = next) {
-		next = buf->retiring_next;
+	list_for_each_safe(pos, tmp, &ctx->retiring) {
+		buf = list_entry(pos, struct pindio_buf, retiring_node);
 		if (!buf->shared)
 			warn(ctx, "buffer %p +%zu: the kernel posted no release at teardown (%u requests in flight); forgetting it\n",
 			     (void *)buf->addr, buf->len, buf->inflight);
 		buf_released(ctx, buf);
 	}
 	/* Nothing refers to any buffer now: the context is going. */
-	while ((buf = ctx->all_bufs)) {
-		all_del(ctx, buf);
+	list_for_each_safe(pos, tmp, &ctx->all_bufs) {
+		buf = list_entry(pos, struct pindio_buf, all_node);
+		list_del(&buf->all_node);
 		account_state(ctx, buf->state, -1);
 		if (buf->region)
 			region_put_ring(buf->region);
@@ -911,7 +869,7 @@ err:
 		bufs_remove(dst, copy);
 		slot_put(dst, copy->index);
 		pin_buf_set_state(copy, BUF_RETIRING);
-		retiring_add(dst, copy);
+		list_add_tail(&dst->retiring, &copy->retiring_node);
 		buf_released(dst, copy);
 		buf_maybe_free(copy);
 	}
@@ -927,9 +885,9 @@ int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src)
 		return -EINVAL;
 	if (dst == src)
 		return fail(dst, -EINVAL, "a context cannot clone its own buffers");
-	if (dst->nr_bufs || dst->retiring)
-		return fail(dst, -EBUSY, "the destination context already has %u buffers registered and %s retiring; clone into a context before registering any",
-			    dst->nr_bufs, dst->retiring ? "some" : "none");
+	if (dst->nr_bufs || !list_empty(&dst->retiring))
+		return fail(dst, -EBUSY, "the destination context already has %u buffers registered and %u retiring; clone into a context before registering any",
+			    dst->nr_bufs, dst->acct.nr_state[BUF_RETIRING]);
 	if (!src->nr_bufs)
 		return 0;
 	if (bufs_reserve(dst, src->nr_bufs) < 0)
@@ -1024,13 +982,17 @@ int pindio_buf_get_index(struct pindio_buf *buf)
 PINDIO_EXPORT
 struct pindio_buf *pindio_buf_get_first(struct pindio_ctx *ctx)
 {
-	return ctx ? ctx->all_bufs : NULL;
+	if (!ctx || list_empty(&ctx->all_bufs))
+		return NULL;
+	return list_entry(ctx->all_bufs.next, struct pindio_buf, all_node);
 }
 
 PINDIO_EXPORT
 struct pindio_buf *pindio_buf_get_next(struct pindio_buf *buf)
 {
-	return buf ? buf->all_next : NULL;
+	if (!buf || buf->all_node.next == &buf->ctx->all_bufs)
+		return NULL;
+	return list_entry(buf->all_node.next, struct pindio_buf, all_node);
 }
 
 PINDIO_EXPORT
