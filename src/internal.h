@@ -93,7 +93,10 @@ struct pindio_buf {
 	struct list_node all_node;	/* on ctx->all_bufs, in every state */
 };
 
-/* The account of one context (only its thread writes it). */
+/*
+ * An account: of one context (only its thread writes it), or of the
+ * process (pin-account.c, atomics).
+ */
 struct pin_account {
 	uint64_t pinned_pages;
 	uint64_t peak_pages;
@@ -226,11 +229,11 @@ bool pin_range_in_table(struct pindio_ctx *ctx, uintptr_t a, size_t len,
 size_t page_size(void);
 void account_ctx_init(struct pindio_ctx *ctx);
 void account_ctx_fini(struct pindio_ctx *ctx);
-int account_charge(struct pindio_ctx *ctx, struct pin_region *r,
-		   const struct vma_part *parts, unsigned int nr);
+void account_charge(struct pindio_ctx *ctx, struct pin_region *r,
+		    const struct vma_part *parts, unsigned int nr);
 int account_predict(struct pindio_ctx *ctx, const struct pin_region *r,
 		    const void *addr, size_t len);
-void account_region_add(struct pindio_ctx *ctx, struct pin_region *r);
+void account_region_add(struct pin_region *r);
 void account_region_del(struct pin_region *r);
 void account_buf_added(struct pindio_ctx *ctx, struct pindio_buf *buf);
 void account_buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf);

@@ -35,21 +35,17 @@
 
 #define KERNEL_PAGE	4096ULL		/* the unit of VmPin and locked_vm */
 
-/* The process: every context, live or gone. */
+/*
+ * The process: every context, live or gone.  Its pinned_pages counts
+ * regions (a region shared by rings once), a context's counts its own
+ * registrations.
+ */
 static struct {
-	uint64_t pinned_pages;
-	uint64_t peak_pages;
-	uint64_t shared_bytes;
-	uint64_t registrations;
-	uint64_t releases;
-	uint32_t nr_state[3];
+	struct pin_account acct;
 	uint32_t nr_contexts;
 	uint32_t nr_memlock_contexts;
 	uint64_t memlock_pin_pages;	/* charged to RLIMIT_MEMLOCK: pins */
 	uint64_t memlock_ring_pages;	/* and ring memory */
-	uint64_t dma_bytes;
-	uint64_t dma_peak_bytes;
-	uint64_t dma_requests;
 } proc;
 
 #define add(field, v)	__atomic_add_fetch(&proc.field, (v), __ATOMIC_RELAXED)
@@ -106,11 +102,17 @@ void account_ctx_fini(struct pindio_ctx *ctx)
 	}
 }
 
+/* The 4 KiB pages [s, e) touches. */
+static uint64_t pages_spanned(uintptr_t s, uintptr_t e)
+{
+	return (((e + KERNEL_PAGE - 1) & ~(KERNEL_PAGE - 1)) -
+		(s & ~(KERNEL_PAGE - 1))) / KERNEL_PAGE;
+}
+
 struct thp_walk {
 	struct pindio_ctx *ctx;
 	struct pin_region *r;
 	const struct vma_part *part;
-	uintptr_t last_head;
 };
 
 /* A PMD-mapped transparent huge page inside the part being counted. */
@@ -119,8 +121,7 @@ static void thp_found(void *data, uintptr_t head, size_t size)
 	struct thp_walk *w = data;
 	uintptr_t s = head > w->part->start ? head : w->part->start;
 	uintptr_t e = head + size < w->part->end ? head + size : w->part->end;
-	uint64_t small = (((e + KERNEL_PAGE - 1) & ~(KERNEL_PAGE - 1)) -
-			  (s & ~(KERNEL_PAGE - 1))) / KERNEL_PAGE;
+	uint64_t small = pages_spanned(s, e);
 
 	/* Its small pages were counted one by one: count it as the kernel. */
 	w->r->charged_pages -= small;
@@ -129,9 +130,7 @@ static void thp_found(void *data, uintptr_t head, size_t size)
 	w->r->backing |= PINDIO_BACKING_THP;
 	if (size > w->r->page_size)
 		w->r->page_size = size;
-	if (head == w->last_head)
-		return;
-	w->last_head = head;
+	/* Reported once each: a THP lies inside one mapping. */
 	if (!pin_range_in_table(w->ctx, head, size, w->r))
 		w->r->charged_pages += size / KERNEL_PAGE;
 }
@@ -161,10 +160,9 @@ static unsigned int backing_of(enum vma_kind kind)
  * kernel pins, pages not yet faulted in count as small pages; counted
  * again afterwards, transparent huge pages the pinning created show.
  */
-int account_charge(struct pindio_ctx *ctx, struct pin_region *r,
-		   const struct vma_part *parts, unsigned int nr)
+void account_charge(struct pindio_ctx *ctx, struct pin_region *r,
+		    const struct vma_part *parts, unsigned int nr)
 {
-	uintptr_t last_head = 0;
 	unsigned int i;
 
 	r->charged_pages = 0;
@@ -181,31 +179,26 @@ int account_charge(struct pindio_ctx *ctx, struct pin_region *r,
 
 			if (hps > r->page_size)
 				r->page_size = hps;
+			/* Hugetlb mappings start and end on huge pages. */
 			for (h = p->start & ~((uintptr_t)hps - 1); h < p->end;
 			     h += hps) {
 				r->pages++;
-				if (h == last_head)
-					continue;
-				last_head = h;
 				if (!pin_range_in_table(ctx, h, hps, r))
 					r->charged_pages += hps / KERNEL_PAGE;
 			}
 			continue;
 		}
 		/* Mappings start and end on page boundaries. */
-		r->charged_pages += (p->end - (p->start & ~(KERNEL_PAGE - 1)) +
-				     KERNEL_PAGE - 1) / KERNEL_PAGE;
-		r->pages += (p->end - (p->start & ~(KERNEL_PAGE - 1)) +
-			     KERNEL_PAGE - 1) / KERNEL_PAGE;
+		r->charged_pages += pages_spanned(p->start, p->end);
+		r->pages += pages_spanned(p->start, p->end);
 		if (p->kind == VMA_ANON || p->kind == VMA_SHMEM) {
-			struct thp_walk w = { ctx, r, p, 0 };
+			struct thp_walk w = { ctx, r, p };
 
 			/* -EOPNOTSUPP before Linux 6.7: small pages assumed. */
 			vma_for_each_thp(p->start, p->end - p->start,
 					 thp_found, &w);
 		}
 	}
-	return 0;
 }
 
 static uint64_t memlock_limit(void)
@@ -263,12 +256,11 @@ int account_predict(struct pindio_ctx *ctx, const struct pin_region *r,
 }
 
 /* A region was registered: the kernel charged it. */
-void account_region_add(struct pindio_ctx *ctx, struct pin_region *r)
+void account_region_add(struct pin_region *r)
 {
-	uint64_t now = add(pinned_pages, r->charged_pages);
+	uint64_t now = add(acct.pinned_pages, r->charged_pages);
 
-	(void)ctx;
-	raise_max(&proc.peak_pages, now);
+	raise_max(&proc.acct.peak_pages, now);
 	if (r->memlock)
 		add(memlock_pin_pages, r->charged_pages);
 }
@@ -276,7 +268,7 @@ void account_region_add(struct pindio_ctx *ctx, struct pin_region *r)
 /* The last ring holding @r let go: the kernel uncharged it. */
 void account_region_del(struct pin_region *r)
 {
-	sub(pinned_pages, r->charged_pages);
+	sub(acct.pinned_pages, r->charged_pages);
 	if (r->memlock)
 		sub(memlock_pin_pages, r->charged_pages);
 }
@@ -286,10 +278,10 @@ void account_buf_added(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	struct pin_account *a = &ctx->acct;
 
 	a->registrations++;
-	add(registrations, 1);
+	add(acct.registrations, 1);
 	if (buf->shared) {
 		a->shared_bytes += buf->region->len;
-		add(shared_bytes, buf->region->len);
+		add(acct.shared_bytes, buf->region->len);
 		return;
 	}
 	a->pinned_pages += buf->region->charged_pages;
@@ -302,10 +294,10 @@ void account_buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	struct pin_account *a = &ctx->acct;
 
 	a->releases++;
-	add(releases, 1);
+	add(acct.releases, 1);
 	if (buf->shared) {
 		a->shared_bytes -= buf->region->len;
-		sub(shared_bytes, buf->region->len);
+		sub(acct.shared_bytes, buf->region->len);
 		return;
 	}
 	a->pinned_pages -= buf->region->charged_pages;
@@ -316,11 +308,11 @@ void account_state(struct pindio_ctx *ctx, int from, int to)
 {
 	if (from >= 0) {
 		ctx->acct.nr_state[from]--;
-		sub(nr_state[from], 1);
+		sub(acct.nr_state[from], 1);
 	}
 	if (to >= 0) {
 		ctx->acct.nr_state[to]++;
-		add(nr_state[to], 1);
+		add(acct.nr_state[to], 1);
 	}
 }
 
@@ -337,18 +329,17 @@ void account_dma_start(struct pindio_ctx *ctx, size_t len)
 	a->dma_requests++;
 	if (a->dma_bytes > a->dma_peak_bytes)
 		a->dma_peak_bytes = a->dma_bytes;
-	now = add(dma_bytes, len);
-	add(dma_requests, 1);
-	if (now > get(dma_peak_bytes))
-		raise_max(&proc.dma_peak_bytes, now);
+	now = add(acct.dma_bytes, len);
+	add(acct.dma_requests, 1);
+	raise_max(&proc.acct.dma_peak_bytes, now);
 }
 
 void account_dma_end(struct pindio_ctx *ctx, size_t len)
 {
 	ctx->acct.dma_bytes -= len;
 	ctx->acct.dma_requests--;
-	sub(dma_bytes, len);
-	sub(dma_requests, 1);
+	sub(acct.dma_bytes, len);
+	sub(acct.dma_requests, 1);
 }
 
 /* ---- reading the account ------------------------------------------------ */
@@ -365,10 +356,10 @@ static int copy_stats(const struct pindio_pin_stats *st, void *out,
 	return 0;
 }
 
-static void ctx_stats(struct pindio_ctx *ctx, struct pindio_pin_stats *st)
+/* The figures both kinds of account share. */
+static void account_stats(const struct pin_account *a,
+			  struct pindio_pin_stats *st)
 {
-	const struct pin_account *a = &ctx->acct;
-
 	memset(st, 0, sizeof(*st));
 	st->pinned_pages = a->pinned_pages;
 	st->pinned_bytes = a->pinned_pages * KERNEL_PAGE;
@@ -379,35 +370,41 @@ static void ctx_stats(struct pindio_ctx *ctx, struct pindio_pin_stats *st)
 	st->nr_registered = a->nr_state[BUF_REGISTERED];
 	st->nr_retiring = a->nr_state[BUF_RETIRING];
 	st->nr_released = a->nr_state[BUF_RELEASED];
-	st->nr_contexts = 1;
 	st->dma_bytes = a->dma_bytes;
 	st->dma_peak_bytes = a->dma_peak_bytes;
 	st->dma_requests = a->dma_requests;
-	st->memlock_applies = ctx->memlock_applies;
 	st->memlock_limit = memlock_limit();
+}
+
+static void ctx_stats(struct pindio_ctx *ctx, struct pindio_pin_stats *st)
+{
+	account_stats(&ctx->acct, st);
+	st->nr_contexts = 1;
+	st->memlock_applies = ctx->memlock_applies;
 	if (ctx->memlock_applies)
-		st->memlock_used = (a->pinned_pages + ctx->ring_pages) *
+		st->memlock_used = (ctx->acct.pinned_pages + ctx->ring_pages) *
 				   KERNEL_PAGE;
 }
 
 static void process_stats(struct pindio_pin_stats *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->pinned_pages = get(pinned_pages);
-	st->pinned_bytes = st->pinned_pages * KERNEL_PAGE;
-	st->peak_bytes = get(peak_pages) * KERNEL_PAGE;
-	st->shared_bytes = get(shared_bytes);
-	st->registrations = get(registrations);
-	st->releases = get(releases);
-	st->nr_registered = get(nr_state[BUF_REGISTERED]);
-	st->nr_retiring = get(nr_state[BUF_RETIRING]);
-	st->nr_released = get(nr_state[BUF_RELEASED]);
+	struct pin_account a;
+	unsigned int i;
+
+	/* Each figure is read atomically; together they are a snapshot. */
+	a.pinned_pages = get(acct.pinned_pages);
+	a.peak_pages = get(acct.peak_pages);
+	a.shared_bytes = get(acct.shared_bytes);
+	a.registrations = get(acct.registrations);
+	a.releases = get(acct.releases);
+	for (i = 0; i < ARRAY_SIZE(a.nr_state); i++)
+		a.nr_state[i] = get(acct.nr_state[i]);
+	a.dma_bytes = get(acct.dma_bytes);
+	a.dma_peak_bytes = get(acct.dma_peak_bytes);
+	a.dma_requests = get(acct.dma_requests);
+	account_stats(&a, st);
 	st->nr_contexts = get(nr_contexts);
-	st->dma_bytes = get(dma_bytes);
-	st->dma_peak_bytes = get(dma_peak_bytes);
-	st->dma_requests = get(dma_requests);
 	st->memlock_applies = get(nr_memlock_contexts) > 0;
-	st->memlock_limit = memlock_limit();
 	st->memlock_used = (get(memlock_pin_pages) + get(memlock_ring_pages)) *
 			   KERNEL_PAGE;
 }
@@ -465,7 +462,7 @@ int pindio_ctx_check_pins(struct pindio_ctx *ctx, int64_t *diff_bytes)
 	if (kernel < 0)
 		return fail(ctx, (int)kernel, "cannot read VmPin from /proc/self/status: %s",
 			    strerror((int)-kernel));
-	ours = (int64_t)(get(pinned_pages) * KERNEL_PAGE);
+	ours = (int64_t)(get(acct.pinned_pages) * KERNEL_PAGE);
 	diff = kernel - ours;
 	if (diff_bytes)
 		*diff_bytes = diff;

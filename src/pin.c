@@ -555,7 +555,7 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	r->map = map;
 	r->map_len = map_len;
 	r->parent = parent ? region_get(parent, false) : NULL;
-	account_region_add(ctx, r);
+	account_region_add(r);
 	free(parts);
 	pindio_ctx_ref(ctx);
 	buf->refcount = 1;
@@ -686,6 +686,16 @@ int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
 	return ret;
 }
 
+/* The kernel's slot of @buf was emptied: no new I/O may use it. */
+static void buf_retire(struct pindio_ctx *ctx, struct pindio_buf *buf)
+{
+	bufs_remove(ctx, buf);
+	slot_put(ctx, buf->index);
+	buf->index = -1;
+	pin_buf_set_state(buf, BUF_RETIRING);
+	list_add_tail(&ctx->retiring, &buf->retiring_node);
+}
+
 /* Empty @buf's slot; it stays allocated (see pindio_buf_release()). */
 static int buf_release(struct pindio_buf *buf)
 {
@@ -708,11 +718,7 @@ static int buf_release(struct pindio_buf *buf)
 			    buf->index, strerror(-ret));
 	dbg(ctx, "buffer %d released: %p +%zu, %u requests in flight\n",
 	    buf->index, (void *)buf->addr, buf->len, buf->inflight);
-	bufs_remove(ctx, buf);
-	slot_put(ctx, buf->index);
-	buf->index = -1;
-	pin_buf_set_state(buf, BUF_RETIRING);
-	list_add_tail(&ctx->retiring, &buf->retiring_node);
+	buf_retire(ctx, buf);
 	/*
 	 * A clone has no tag: the kernel drops its node with the last
 	 * request that used it, which completes before its CQE is seen.
@@ -866,10 +872,7 @@ err:
 		dst->backend->buf_del(dst, src->bufs[i]);	/* by index */
 	while (dst->nr_bufs) {
 		copy = dst->bufs[dst->nr_bufs - 1];
-		bufs_remove(dst, copy);
-		slot_put(dst, copy->index);
-		pin_buf_set_state(copy, BUF_RETIRING);
-		list_add_tail(&dst->retiring, &copy->retiring_node);
+		buf_retire(dst, copy);
 		buf_released(dst, copy);
 		buf_maybe_free(copy);
 	}

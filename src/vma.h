@@ -72,7 +72,7 @@ int vma_describe(uintptr_t start, size_t len, struct vma_part **parts,
 		 unsigned int *nr);
 
 /*
- * Call @fn for each PMD-mapped transparent huge page overlapping
+ * Call @fn once for each PMD-mapped transparent huge page overlapping
  * [start, start + len), in address order: @head is aligned to @size.
  * Meant for VMA_ANON and VMA_SHMEM parts (hugetlb pages would be
  * reported too).  Returns the number of huge pages reported, -EINVAL for
