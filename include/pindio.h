@@ -672,6 +672,103 @@ ssize_t pindio_file_pread(struct pindio_file *file, void *buf, size_t len,
 ssize_t pindio_file_pwrite(struct pindio_file *file, const void *buf,
 			   size_t len, uint64_t offset);
 
+/*
+ * DAX: what storage backs a file or a buffer, and whether it may be
+ * pinned long-term.
+ *
+ * Filesystem-DAX maps a file's blocks straight into user space: a
+ * long-term pin of those pages would stop the filesystem from ever moving
+ * or freeing the blocks, so the kernel refuses it (EOPNOTSUPP), and
+ * pindio_buf_register() refuses such memory before the kernel is asked.
+ * Device-DAX (/dev/daxX.Y) has no filesystem behind it and may be pinned.
+ */
+enum pindio_dax_kind {
+	PINDIO_DAX_NONE = 0,	/* not DAX: page cache, tmpfs, a block device */
+	PINDIO_DAX_FSDAX,	/* a file whose pages are filesystem-DAX */
+	PINDIO_DAX_DEVDAX,	/* a device-DAX character device */
+};
+
+/* What pindio_dax_probe() found.  Strings are "" when not applicable. */
+struct pindio_dax_info {
+	enum pindio_dax_kind kind;
+	int longterm_ok;		/* 1 when memory mapped from it may be
+					 * registered (pinned long-term) */
+	char reason[512];		/* why, in words: always set */
+	/* the file and its filesystem */
+	int statx_dax;			/* STATX_ATTR_DAX: 1 set, 0 clear,
+					 * -1 the filesystem does not report it */
+	int inode_dax_flag;		/* FS_XFLAG_DAX on the file: 1, 0, or
+					 * -1 when it cannot be read */
+	char fstype[32];		/* "ext4", "xfs"; "devtmpfs" for /dev */
+	char mount_dax[16];		/* the mount's dax option: "always",
+					 * "inode", "never", or "" for none */
+	char mount_point[128];
+	char blockdev[32];		/* the device under the filesystem,
+					 * e.g. "pmem0", "vda1" */
+	/* the NVDIMM behind it (libndctl, libdaxctl) */
+	char bus[64];			/* provider, e.g. "ACPI.NFIT", "e820" */
+	char region[32];		/* "region0" */
+	char ns[32];			/* "namespace0.0" */
+	char mode[16];			/* the namespace's mode: "fsdax",
+					 * "devdax", "sector", "raw" */
+	uint64_t ns_size;		/* bytes, 0 when unknown */
+	uint64_t ns_align;		/* bytes, 0 when unknown */
+	char daxdev[32];		/* "dax0.0" for device-DAX */
+	char ndctl_error[128];		/* why libndctl or libdaxctl could not
+					 * tell, "" when they did or were not
+					 * needed */
+};
+
+/**
+ * pindio_dax_kind_name() - "none", "fsdax" or "devdax"
+ * Return: a static string; "unknown" for a value out of range.  Since: 0.3
+ */
+const char *pindio_dax_kind_name(enum pindio_dax_kind kind);
+
+/**
+ * pindio_dax_probe() - is a file DAX, and what is behind it
+ * @path: a regular file, a directory, or a device-DAX node /dev/daxX.Y
+ * @info: filled in
+ * @size: sizeof(*@info); a smaller one from an older caller gets a prefix
+ *
+ * Asks statx(2) (STATX_ATTR_DAX, trusted only where the filesystem
+ * reports it), the mount's options in /proc/self/mountinfo, the inode's
+ * FS_XFLAG_DAX under dax=inode, and sysfs for the block device; only when
+ * that is a pmem device are libndctl (bus, region, namespace, mode, size,
+ * alignment) or, for a character device, libdaxctl asked.  A machine
+ * without NVDIMMs gets "not DAX" from statx and sysfs alone.  libndctl
+ * failing is an answer too: ndctl_error says why.
+ *
+ * Return: 0 when @info holds an answer; -EINVAL for NULL arguments or
+ * @size smaller than offsetof(struct pindio_dax_info, statx_dax); the
+ * negative errno of opening or examining @path.  Since: 0.3
+ */
+int pindio_dax_probe(const char *path, struct pindio_dax_info *info,
+		     size_t size);
+
+/**
+ * pindio_dax_probe_fd() - as pindio_dax_probe(), for an open file
+ * Since: 0.3
+ */
+int pindio_dax_probe_fd(int fd, struct pindio_dax_info *info, size_t size);
+
+/**
+ * pindio_dax_probe_range() - is any memory in a range DAX
+ * @addr, @len: an address range of this process
+ *
+ * Each file mapping in the range is probed as pindio_dax_probe() probes a
+ * file.  @info describes the first filesystem-DAX mapping, else the first
+ * device-DAX one, else the first file mapping (not DAX), else says the
+ * range holds no file mapping; longterm_ok says
+ * whether pindio_buf_register() would accept the range as far as DAX is
+ * concerned.
+ *
+ * Return: 0; -EINVAL for a NULL @info, a zero @len or a range that wraps;
+ * -EFAULT when part of the range is not mapped.  Since: 0.3
+ */
+int pindio_dax_probe_range(const void *addr, size_t len,
+			   struct pindio_dax_info *info, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

@@ -173,13 +173,19 @@ void account_charge(struct pindio_ctx *ctx, struct pin_region *r,
 		const struct vma_part *p = &parts[i];
 
 		r->backing |= backing_of(p->kind);
-		if (p->kind == VMA_HUGETLB && p->page_size > KERNEL_PAGE) {
+		/*
+		 * Hugetlb pages, and device-DAX pages, which are compound
+		 * pages of the device's alignment (check_dax() set
+		 * page_size): the kernel charges each head once per ring.
+		 */
+		if ((p->kind == VMA_HUGETLB || p->kind == VMA_DEVICE) &&
+		    p->page_size > KERNEL_PAGE) {
 			size_t hps = p->page_size;
 			uintptr_t h;
 
 			if (hps > r->page_size)
 				r->page_size = hps;
-			/* Hugetlb mappings start and end on huge pages. */
+			/* Such mappings start and end on their page size. */
 			for (h = p->start & ~((uintptr_t)hps - 1); h < p->end;
 			     h += hps) {
 				r->pages++;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "dax.h"
 #include "internal.h"
 
 #define HUGE_PAGE_SIZE	(2UL << 20)
@@ -390,14 +391,54 @@ static void buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
  * Refuse what the kernel would refuse with a bare -EFAULT, naming the
  * mapping.  The fsdax detector adds its rule here.
  */
-static int check_parts(struct pindio_ctx *ctx, const struct vma_part *parts,
+/*
+ * Filesystem-DAX memory cannot be pinned long-term (mm/gup.c refuses it
+ * with EOPNOTSUPP before anything else about a VMA), so it is refused
+ * here first, in words.  A device-DAX part is fine; its pages are
+ * compound pages of the device's alignment, which the kernel charges
+ * whole, as it does huge pages: page_size says so to the account.
+ */
+static int check_dax(struct pindio_ctx *ctx, struct vma_part *p)
+{
+	struct pindio_dax_info info;
+	char where[160];
+	int ret;
+
+	ret = dax_probe_part(p, &info);
+	if (ret < 0)
+		return fail(ctx, ret, "out of memory while probing %s for DAX",
+			    p->path);
+	if (info.kind == PINDIO_DAX_DEVDAX) {
+		if (info.ns_align > p->page_size &&
+		    info.ns_align <= p->map_end - p->map_start)
+			p->page_size = info.ns_align;
+		return 0;
+	}
+	if (info.kind != PINDIO_DAX_FSDAX)
+		return 0;
+	dax_where(&info, where, sizeof(where));
+	return fail(ctx, -EOPNOTSUPP, "[%#" PRIxPTR ", %#" PRIxPTR ") maps %s, which is filesystem-DAX (%s%s%s%s%s): its pages are the storage itself, and a long-term pin would stop the filesystem from ever moving or freeing those blocks, so the kernel refuses it; register anonymous or huge-page memory (pindio_buf_alloc()), map a device-DAX device (/dev/daxX.Y), or read and write this mapping with plain, unregistered I/O",
+		    p->start, p->end, p->path[0] ? p->path : "a file",
+		    info.fstype[0] ? info.fstype : "unknown filesystem",
+		    info.mount_dax[0] ? ", mounted dax=" : "", info.mount_dax,
+		    where[0] ? ", on " : "", where);
+}
+
+static int check_parts(struct pindio_ctx *ctx, struct vma_part *parts,
 		       unsigned int nr)
 {
-	const struct vma_part *p;
+	struct vma_part *p;
 	unsigned int i;
+	int ret;
 
 	for (i = 0; i < nr; i++) {
 		p = &parts[i];
+		if (p->kind == VMA_FILE_PRIVATE || p->kind == VMA_FILE_SHARED ||
+		    p->kind == VMA_DEVICE) {
+			ret = check_dax(ctx, p);
+			if (ret < 0)
+				return ret;
+		}
 		switch (p->kind) {
 		case VMA_HOLE:
 			return fail(ctx, -EFAULT, "nothing is mapped at [%#" PRIxPTR ", %#" PRIxPTR ") inside the buffer; the kernel can only pin mapped memory",
@@ -422,9 +463,26 @@ static int check_parts(struct pindio_ctx *ctx, const struct vma_part *parts,
 	return 0;
 }
 
-static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
-			  size_t len)
+/* A file or device mapping among @parts, or NULL. */
+static const struct vma_part *file_part(const struct vma_part *parts,
+					unsigned int nr)
 {
+	unsigned int i;
+
+	for (i = 0; i < nr; i++)
+		if (parts[i].kind == VMA_FILE_PRIVATE ||
+		    parts[i].kind == VMA_FILE_SHARED ||
+		    parts[i].kind == VMA_DEVICE)
+			return &parts[i];
+	return NULL;
+}
+
+static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
+			  size_t len, const struct vma_part *parts,
+			  unsigned int nr)
+{
+	const struct vma_part *fp = file_part(parts, nr);
+
 	size_t pages = ((uintptr_t)addr % page_size() + len + page_size() - 1) /
 		       page_size();
 
@@ -436,6 +494,16 @@ static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
 		return fail(ctx, ret, "the kernel cannot pin %zu bytes at %p (EFAULT): the range is not fully mapped, or it is a shared mapping of a regular file, which cannot be pinned long-term; use anonymous, memfd or hugetlb memory",
 			    len, addr);
 	case -EOPNOTSUPP:
+		/*
+		 * Before Linux 6.5, io_uring's io_pin_pages() refused every
+		 * file mapping that is not shmem or hugetlbfs ("don't support
+		 * file backed memory"), device-DAX and MAP_PRIVATE included.
+		 */
+		if (fp)
+			return fail(ctx, ret, "the kernel refused a long-term pin of %zu bytes at %p (EOPNOTSUPP): [%#" PRIxPTR ", %#" PRIxPTR ") maps %s (%s); io_uring before Linux 6.5 registers only anonymous, shmem and hugetlbfs memory, and no kernel pins filesystem-DAX pages: use anonymous, memfd or huge-page buffers, or plain (unregistered) I/O",
+				    len, addr, fp->start, fp->end,
+				    fp->path[0] ? fp->path : "a file",
+				    vma_kind_name(fp->kind));
 		return fail(ctx, ret, "the kernel refused a long-term pin of %zu bytes at %p (EOPNOTSUPP): the memory is a filesystem-DAX mapping; use anonymous or huge-page buffers, device-DAX, or plain (unregistered) I/O",
 			    len, addr);
 	default:
@@ -544,7 +612,7 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	}
 	ret = ctx->backend->buf_add(ctx, buf);
 	if (ret < 0) {
-		register_error(ctx, ret, addr, pin_len);
+		register_error(ctx, ret, addr, pin_len, parts, nr);
 		goto err_advice;
 	}
 	/* Pinning faulted the pages in: now huge pages can be seen. */

@@ -11,7 +11,7 @@
  * addresses and offset in lower-case hex (at least 8 digits), MAJ:MIN in
  * hex, the inode in decimal, one space, then spaces up to a fixed column
  * and the path; a line without a path ends with "inode ".  The rest comes
- * from /proc/self/mountinfo (which filesystem a device number is) and, for
+ * from mountinfo.c (which filesystem a device number is) and, for
  * the few mappings maps leaves ambiguous, /proc/self/smaps.
  */
 #include <errno.h>
@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
+#include "mountinfo.h"
 #include "vma.h"
 
 /*
@@ -256,119 +257,29 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-struct mount {
-	unsigned int major, minor;
-	char fstype[32];
-};
-
 /* What one vma_describe() call has read so far, each at most once. */
 struct describe {
 	size_t base_page;
 	bool mounts_read;
-	struct mount *mounts;
-	unsigned int nr_mounts;
+	struct mount_table mounts;
 	char *smaps;		/* NULL until a mapping needs it */
 	size_t smaps_len;
 };
 
-/*
- * "36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw": the
- * device is field 3, in decimal (maps prints it in hex); the filesystem
- * type is the first field after " - ", as the optional fields before it
- * vary in number.
- */
-static int parse_mount(const char *line, struct mount *m)
-{
-	uint64_t major, minor;
-	const char *p = line;
-	size_t n;
-	int i;
-
-	for (i = 0; i < 2; i++) {
-		p = strchr(p, ' ');
-		if (!p)
-			return -EINVAL;
-		p++;
-	}
-	p = parse_num(p, 10, 10, UINT_MAX, &major);
-	if (!p || *p++ != ':')
-		return -EINVAL;
-	p = parse_num(p, 10, 10, UINT_MAX, &minor);
-	if (!p || *p != ' ')
-		return -EINVAL;
-	p = strstr(p, " - ");
-	if (!p)
-		return -EINVAL;
-	p += 3;
-	n = strcspn(p, " ");
-	if (!n)
-		return -EINVAL;
-	m->major = (unsigned int)major;
-	m->minor = (unsigned int)minor;
-	if (n >= sizeof(m->fstype))
-		n = sizeof(m->fstype) - 1;
-	memcpy(m->fstype, p, n);
-	m->fstype[n] = '\0';
-	return 0;
-}
-
-static int read_mounts(struct describe *d)
-{
-	unsigned int cap = 0;
-	char *buf, *p;
-	size_t len;
-	int ret;
-
-	ret = read_lines("/proc/self/mountinfo", &buf, &len);
-	if (ret < 0)
-		return ret;
-	for (p = buf; p < buf + len; p += strlen(p) + 1) {
-		struct mount m;
-
-		if (parse_mount(p, &m) < 0)
-			continue;
-		if (d->nr_mounts == cap) {
-			struct mount *nm;
-
-			cap = cap ? cap * 2 : 32;
-			nm = realloc(d->mounts, cap * sizeof(*nm));
-			if (!nm) {
-				free(buf);
-				return -ENOMEM;
-			}
-			d->mounts = nm;
-		}
-		d->mounts[d->nr_mounts++] = m;
-	}
-	free(buf);
-	d->mounts_read = true;
-	return 0;
-}
-
-/*
- * The mount holding device @major:@minor, or NULL: internal mounts (the
- * shmem one behind memfd, SysV shm and shared anonymous memory, the
- * hugetlbfs one behind MAP_HUGETLB) are in no mount table.
- */
+/* The mount holding device @major:@minor, or NULL (see mountinfo_find()). */
 static int find_mount(struct describe *d, unsigned int major,
-		      unsigned int minor, const struct mount **out)
+		      unsigned int minor, const struct mount_entry **out)
 {
-	unsigned int i;
 	int ret;
 
 	*out = NULL;
 	if (!d->mounts_read) {
-		ret = read_mounts(d);
+		ret = mountinfo_read(&d->mounts);
 		if (ret < 0)
 			return ret;
+		d->mounts_read = true;
 	}
-	for (i = 0; i < d->nr_mounts; i++) {
-		if (d->mounts[i].major == major &&
-		    d->mounts[i].minor == minor) {
-			*out = &d->mounts[i];
-			return 0;
-		}
-	}
+	*out = mountinfo_find(&d->mounts, major, minor, NULL);
 	return 0;
 }
 
@@ -466,7 +377,7 @@ static bool same_file(const struct stat *st, const struct vma_line *l)
 static int classify_file(struct describe *d, const struct vma_line *l,
 			 struct vma_part *part)
 {
-	const struct mount *m;
+	const struct mount_entry *m;
 	struct smaps_info info;
 	struct stat st;
 	int ret;
@@ -677,7 +588,7 @@ int vma_describe(uintptr_t start, size_t len, struct vma_part **parts,
 out:
 	free(v);
 	free(d.smaps);
-	free(d.mounts);
+	mountinfo_free(&d.mounts);
 	free(maps);
 	return ret;
 }

@@ -1,0 +1,1 @@
+# tests/vm: the QEMU lab (see tests/vm/README.md once it lands)
