@@ -27,6 +27,8 @@
 
 #include <pindio.h>
 
+#include "dio-probe.h"
+
 #define EXIT_IO		1
 #define EXIT_USAGE	2
 
@@ -83,6 +85,7 @@ struct options {
 	unsigned int runtime;
 	unsigned int engines;		/* bit per enum engine_id */
 	bool pins;			/* print the pin account after each run */
+	const char *probe;		/* --probe: print what backs it, exit */
 };
 
 struct target {
@@ -255,6 +258,10 @@ static void usage(FILE *f)
 "  --pins            after each engine's run, print pindio's pin account\n"
 "                    (every buffer, plain DMA in flight, the memlock\n"
 "                    budget) and whether it agrees with the kernel's VmPin\n"
+"  --probe=PATH      print what storage backs PATH (filesystem-DAX,\n"
+"                    device-DAX or neither, the NVDIMM namespace behind\n"
+"                    it) and its O_DIRECT alignment, then exit without\n"
+"                    benchmarking\n"
 "  --help            show this help\n"
 "\n"
 "SIZE is a number with an optional suffix k, m or g (powers of 1024).\n"
@@ -350,6 +357,7 @@ enum opt_id {
 	OPT_RUNTIME,
 	OPT_ENGINE,
 	OPT_PINS,
+	OPT_PROBE,
 	OPT_HELP,
 };
 
@@ -368,6 +376,7 @@ static const struct opt_def opt_defs[] = {
 	{ "runtime",	OPT_RUNTIME,	true },
 	{ "engine",	OPT_ENGINE,	true },
 	{ "pins",	OPT_PINS,	false },
+	{ "probe",	OPT_PROBE,	true },
 	{ "help",	OPT_HELP,	false },
 };
 
@@ -426,6 +435,11 @@ static void set_option(struct options *opt, enum opt_id id, const char *val)
 			   val);
 	case OPT_PINS:
 		opt->pins = true;
+		return;
+	case OPT_PROBE:
+		if (!*val)
+			bad_option("--probe='': give the path of a file, directory or device-DAX node");
+		opt->probe = val;
 		return;
 	case OPT_HELP:
 		usage(stdout);
@@ -999,6 +1013,8 @@ int main(int argc, char **argv)
 
 	install_signals();
 	parse_options(argc, argv, &opt);
+	if (opt.probe)
+		return dio_probe(opt.probe);
 
 	memset(&tgt, 0, sizeof(tgt));
 	memset(results, 0, sizeof(results));

@@ -429,6 +429,19 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 	ret = probe_mount(stx.stx_dev_major, stx.stx_dev_minor, path, info);
 	if (ret < 0)
 		return ret;
+	if (mode == S_IFBLK) {
+		char disk[32];
+
+		/* The disk the node is, not the one /dev lives on. */
+		info->blockdev[0] = '\0';
+		if (sysfs_block(stx.stx_rdev_major, stx.stx_rdev_minor, info,
+				disk, sizeof(disk)))
+			ndctl_find_disk(disk, info);
+		snprintf(info->reason, sizeof(info->reason),
+			 "%.200s is a block device: a mapping of it goes through the page cache, never DAX (filesystem-DAX needs a filesystem mounted with dax on it)",
+			 what);
+		return 0;
+	}
 	if (mode != S_IFREG && mode != S_IFDIR) {
 		snprintf(info->reason, sizeof(info->reason),
 			 "%.200s is not a regular file, a directory or a device-DAX node, so nothing is mapped from it DAX",

@@ -135,6 +135,34 @@ bad --engine --engine=bogus
 bad --runtime --runtime=0
 bad --size --size=1x
 bad --nope --nope
+bad --probe --probe=
+
+# ---- --probe: what backs a path, no benchmark ------------------------------
+probe_file=$work/probe-me
+: >"$probe_file"
+run --probe "$probe_file"
+if [ "$rc" -ne 0 ]; then
+	fail "--probe FILE: exit $rc, expected 0"
+elif ! grep -q '^  dax: *none$' "$out" || ! grep -q '^  registration: *allowed$' "$out" ||
+     ! grep -q '^  O_DIRECT: ' "$out" || ! grep -q '^  why: ' "$out"; then
+	fail "--probe FILE: expected dax none, registration allowed, a reason and the O_DIRECT line"
+elif grep -q 'IOPS' "$out"; then
+	fail "--probe FILE ran a benchmark"
+else
+	pass "--probe FILE: $(grep '^  why: ' "$out" | cut -c1-100)"
+fi
+run --probe /dev/null
+if [ "$rc" -ne 0 ] || ! grep -q 'not device-DAX' "$out"; then
+	fail "--probe /dev/null: exit $rc, expected 0 and 'not device-DAX'"
+else
+	pass "--probe /dev/null: a character device that is not device-DAX"
+fi
+run --probe "$work/does-not-exist"
+if [ "$rc" -ne 1 ] || ! grep -q 'No such file' "$err"; then
+	fail "--probe MISSING: exit $rc, expected 1 and the errno text"
+else
+	pass "--probe MISSING: $(head -n1 "$err")"
+fi
 
 if no_scratch_left; then
 	pass "no scratch file left after the runs above"

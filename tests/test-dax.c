@@ -209,6 +209,30 @@ START_TEST(test_probe_char_device)
 }
 END_TEST
 
+START_TEST(test_probe_block_device)
+{
+	struct pindio_dax_info i;
+	char *path = scratch_file("dax-loop", 1 << 20);
+	char dev[64];
+	int fd;
+
+	REQUIRE_ROOT();
+	fd = loop_attach(path, dev, sizeof(dev));
+	if (fd < 0) {
+		scratch_remove(path);
+		SKIP_TEST("no loop device: %s", strerror(-fd));
+	}
+	ck_assert_int_eq(pindio_dax_probe(dev, &i, sizeof(i)), 0);
+	assert_not_dax(&i);
+	/* The disk the node is, not the filesystem /dev lives on. */
+	ck_assert_str_eq(i.blockdev, strrchr(dev, '/') + 1);
+	ck_assert_msg(strstr(i.reason, "is a block device"), "reason: %s",
+		      i.reason);
+	close(fd);
+	scratch_remove(path);
+}
+END_TEST
+
 START_TEST(test_probe_errors)
 {
 	struct pindio_dax_info i;
@@ -350,6 +374,7 @@ Suite *test_suite(void)
 	tcase_add_test(probe, test_probe_fd_matches_path);
 	tcase_add_test(probe, test_probe_directory_and_tmpfs);
 	tcase_add_test(probe, test_probe_char_device);
+	tcase_add_test(probe, test_probe_block_device);
 	tcase_add_test(probe, test_probe_errors);
 	tcase_add_test(probe, test_probe_size_argument);
 	tcase_add_test(probe, test_probe_range_anon_and_file);
