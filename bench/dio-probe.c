@@ -66,19 +66,29 @@ static void print_dax(const struct pindio_dax_info *i)
 }
 
 /* O_DIRECT alignment through the library, as the benchmark would open it. */
-static void print_alignment(const char *path)
+static void print_alignment(const char *path,
+			    const struct pindio_dax_info *info)
 {
 	struct pindio_ctx *ctx;
 	struct pindio_file *file;
 	struct stat st;
 	int ret;
 
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	/* Only files and disks are opened: a FIFO would block the open. */
+	if (stat(path, &st) < 0) {
+		printf("  O_DIRECT:       unknown: %s\n", strerror(errno));
+		return;
+	}
+	if (S_ISDIR(st.st_mode)) {
 		printf("  O_DIRECT:       none for a directory; probe a file in it\n");
 		return;
 	}
-	if (stat(path, &st) == 0 && S_ISCHR(st.st_mode)) {
-		printf("  O_DIRECT:       none for a character device; device-DAX memory is mapped with mmap(2)\n");
+	if (info->kind == PINDIO_DAX_DEVDAX) {
+		printf("  O_DIRECT:       none for device-DAX, which is memory: map it with mmap(2)\n");
+		return;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+		printf("  O_DIRECT:       none: not a regular file or block device\n");
 		return;
 	}
 	ret = pindio_ctx_new(1, PINDIO_CTX_DEFAULT, &ctx);
@@ -113,6 +123,6 @@ int dio_probe(const char *path)
 	}
 	printf("probe %s\n", path);
 	print_dax(&info);
-	print_alignment(path);
+	print_alignment(path, &info);
 	return 0;
 }

@@ -690,7 +690,7 @@ enum pindio_dax_kind {
 
 /* What pindio_dax_probe() found.  Strings are "" when not applicable. */
 struct pindio_dax_info {
-	enum pindio_dax_kind kind;
+	enum pindio_dax_kind kind;	/* what the memory is */
 	int longterm_ok;		/* 1 when memory mapped from it may be
 					 * registered (pinned long-term) */
 	char reason[512];		/* why, in words: always set */
@@ -702,7 +702,7 @@ struct pindio_dax_info {
 	char fstype[32];		/* "ext4", "xfs"; "devtmpfs" for /dev */
 	char mount_dax[16];		/* the mount's dax option: "always",
 					 * "inode", "never", or "" for none */
-	char mount_point[128];
+	char mount_point[128];		/* where that filesystem is mounted */
 	char blockdev[32];		/* the device under the filesystem,
 					 * e.g. "pmem0", "vda1" */
 	/* the NVDIMM behind it (libndctl, libdaxctl) */
@@ -710,7 +710,8 @@ struct pindio_dax_info {
 	char region[32];		/* "region0" */
 	char ns[32];			/* "namespace0.0" */
 	char mode[16];			/* the namespace's mode: "fsdax",
-					 * "devdax", "sector", "raw" */
+					 * "devdax", "sector", "raw", or
+					 * "unknown" when libndctl cannot tell */
 	uint64_t ns_size;		/* bytes, 0 when unknown */
 	uint64_t ns_align;		/* bytes, 0 when unknown */
 	char daxdev[32];		/* "dax0.0" for device-DAX */
@@ -732,22 +733,26 @@ const char *pindio_dax_kind_name(enum pindio_dax_kind kind);
  * @size: sizeof(*@info); a smaller one from an older caller gets a prefix
  *
  * Asks statx(2) (STATX_ATTR_DAX, trusted only where the filesystem
- * reports it), the mount's options in /proc/self/mountinfo, the inode's
- * FS_XFLAG_DAX under dax=inode, and sysfs for the block device; only when
- * that is a pmem device are libndctl (bus, region, namespace, mode, size,
- * alignment) or, for a character device, libdaxctl asked.  A machine
- * without NVDIMMs gets "not DAX" from statx and sysfs alone.  libndctl
- * failing is an answer too: ndctl_error says why.
+ * reports it), the inode's FS_XFLAG_DAX, the mount's options in
+ * /proc/self/mountinfo and sysfs for the block device; only when that is
+ * a pmem disk, or for a device-DAX node, are libndctl (bus, region,
+ * namespace, mode, size, alignment) and libdaxctl asked.  A machine
+ * without NVDIMMs gets "not DAX" from statx, mountinfo and sysfs alone.
+ * libndctl failing is an answer too: ndctl_error says why, and mode is
+ * "unknown".  @path is opened O_PATH, and reopened for reading only when
+ * it is a regular file or a directory: no device node is ever opened.
  *
- * Return: 0 when @info holds an answer; -EINVAL for NULL arguments or
- * @size smaller than offsetof(struct pindio_dax_info, statx_dax); the
- * negative errno of opening or examining @path.  Since: 0.3
+ * Return: 0 when @info holds an answer; -EINVAL for a NULL or empty
+ * @path, a NULL @info or @size smaller than offsetof(struct
+ * pindio_dax_info, statx_dax); -ENOMEM; the negative errno of opening or
+ * examining @path (-ENOENT, -EACCES, ...).  Since: 0.3
  */
 int pindio_dax_probe(const char *path, struct pindio_dax_info *info,
 		     size_t size);
 
 /**
  * pindio_dax_probe_fd() - as pindio_dax_probe(), for an open file
+ * Return: as pindio_dax_probe(); -EBADF for a negative or closed @fd.
  * Since: 0.3
  */
 int pindio_dax_probe_fd(int fd, struct pindio_dax_info *info, size_t size);
@@ -764,7 +769,9 @@ int pindio_dax_probe_fd(int fd, struct pindio_dax_info *info, size_t size);
  * concerned.
  *
  * Return: 0; -EINVAL for a NULL @info, a zero @len or a range that wraps;
- * -EFAULT when part of the range is not mapped.  Since: 0.3
+ * -EFAULT when part of the range is not mapped; -ENOMEM; -EIO for a
+ * /proc/self/maps line that does not parse; -EAGAIN when a mapping
+ * vanished while it was read; the errno of reading /proc.  Since: 0.3
  */
 int pindio_dax_probe_range(const void *addr, size_t len,
 			   struct pindio_dax_info *info, size_t size);

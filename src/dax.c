@@ -282,7 +282,6 @@ static void probe_chardev(const char *what, dev_t rdev,
 	char target[PATH_MAX];
 	ssize_t n;
 
-	copy_str(info->fstype, sizeof(info->fstype), "devtmpfs");
 	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u", major(rdev),
 		 minor(rdev));
 	if (!realpath(link, real))
@@ -323,19 +322,18 @@ static int inode_dax_flag(int fd)
 	return (fsx.fsx_xflags & FS_XFLAG_DAX) ? 1 : 0;
 }
 
-/* Mount and device facts for a filesystem on @major:@minor. */
-static int probe_mount(unsigned int major, unsigned int minor,
-		       const char *path, struct pindio_dax_info *info)
+/* The filesystem, mount point and dax option of device @major:@minor. */
+static int mountinfo_lookup(unsigned int major, unsigned int minor,
+			    const char *path, struct pindio_dax_info *info)
 {
 	struct mount_table t;
 	const struct mount_entry *m;
-	char disk[32];
 	int ret;
 
 	ret = mountinfo_read(&t);
 	if (ret < 0)
 		return ret;
-	m = mountinfo_find(&t, major, minor, path);
+	m = mountinfo_find(&t, major, minor, path && *path ? path : NULL);
 	if (m) {
 		copy_str(info->fstype, sizeof(info->fstype), m->fstype);
 		copy_str(info->mount_point, sizeof(info->mount_point),
@@ -343,8 +341,25 @@ static int probe_mount(unsigned int major, unsigned int minor,
 		copy_str(info->mount_dax, sizeof(info->mount_dax), m->dax);
 	}
 	mountinfo_free(&t);
-	if (sysfs_block(major, minor, info, disk, sizeof(disk)))
+	return 0;
+}
+
+/* Mount and device facts for a filesystem on @major:@minor. */
+static int probe_mount(unsigned int major, unsigned int minor,
+		       const char *path, struct pindio_dax_info *info)
+{
+	char disk[32];
+	int ret;
+
+	ret = mountinfo_lookup(major, minor, path, info);
+	if (ret < 0)
+		return ret;
+	if (sysfs_block(major, minor, info, disk, sizeof(disk))) {
 		ndctl_find_disk(disk, info);
+		/* A pmem disk whose mode libndctl could not tell. */
+		if (!info->mode[0])
+			copy_str(info->mode, sizeof(info->mode), "unknown");
+	}
 	return 0;
 }
 
@@ -361,10 +376,19 @@ static void decide(const char *what, bool dir, struct pindio_dax_info *info)
 	} else if (!strcmp(info->mount_dax, "always")) {
 		info->kind = PINDIO_DAX_FSDAX;
 		because = "the filesystem is mounted dax=always";
-	} else if (never || strcmp(info->mode, "fsdax")) {
+	} else if (never || (strcmp(info->mode, "fsdax") &&
+			     strcmp(info->mode, "unknown"))) {
 		info->kind = PINDIO_DAX_NONE;
 		because = never ? "the filesystem is mounted dax=never" :
 				  "no fsdax namespace is under the filesystem";
+	} else if (info->inode_dax_flag < 0) {
+		/*
+		 * dax=inode on a disk that may do DAX, and the inode's flag
+		 * unreadable (the file could not be opened): the kernel
+		 * decides, and its EOPNOTSUPP is explained then.
+		 */
+		info->kind = PINDIO_DAX_NONE;
+		because = "its FS_XFLAG_DAX could not be read (the kernel will decide)";
 	} else {
 		/* dax=inode, spelled out or the default: the inode's flag. */
 		info->kind = info->inode_dax_flag == 1 ? PINDIO_DAX_FSDAX :
@@ -418,6 +442,11 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 		return -errno;
 	mode = stx.stx_mode & S_IFMT;
 	if (mode == S_IFCHR) {
+		fd_path(fd, path, sizeof(path));
+		ret = mountinfo_lookup(stx.stx_dev_major, stx.stx_dev_minor,
+				       path, info);
+		if (ret < 0)
+			return ret;
 		probe_chardev(what, makedev(stx.stx_rdev_major,
 					    stx.stx_rdev_minor), info);
 		return 0;
@@ -477,28 +506,36 @@ static bool size_ok(const void *info, size_t size)
 	return info && size >= offsetof(struct pindio_dax_info, statx_dax);
 }
 
-/* Open what @path names without side effects: no device is opened. */
+/*
+ * Examine what @path names without side effects: it is opened O_PATH
+ * (which opens no device), and only a regular file or a directory is
+ * then reopened for reading, through that same inode, for
+ * FS_IOC_FSGETXATTR.
+ */
 static int probe_path(const char *path, struct pindio_dax_info *info)
 {
+	char link[64];
 	struct stat st;
-	int fd, ret;
+	int pfd, fd, ret;
 
-	if (stat(path, &st) < 0)
+	pfd = open(path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
 		return -errno;
-	if (S_ISCHR(st.st_mode)) {
-		probe_chardev(path, st.st_rdev, info);
-		return 0;
+	if (fstat(pfd, &st) < 0) {
+		ret = -errno;
+		close(pfd);
+		return ret;
 	}
 	fd = -1;
-	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	/* O_PATH: statx still answers, FS_IOC_FSGETXATTR does not. */
-	if (fd < 0)
-		fd = open(path, O_PATH | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = probe_fd(fd, path, info);
-	close(fd);
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	}
+	/* Else, or unreadable: statx on O_PATH still answers. */
+	ret = probe_fd(fd >= 0 ? fd : pfd, path, info);
+	if (fd >= 0)
+		close(fd);
+	close(pfd);
 	return ret;
 }
 
@@ -609,9 +646,9 @@ int dax_probe_part(const struct vma_part *p, struct pindio_dax_info *info)
 	if (fd >= 0) {
 		ret = probe_fd(fd, what, info);
 		close(fd);
-		if (ret != -ENOMEM)
-			return 0;
-		return ret;
+		if (ret == 0 || ret == -ENOMEM)
+			return ret;
+		info_init(info);
 	}
 	/* Unreachable file: the mount and the device still tell a lot. */
 	ret = probe_mount(p->dev_major, p->dev_minor, NULL, info);
@@ -671,9 +708,11 @@ int pindio_dax_probe_range(const void *addr, size_t len,
 		ret = dax_probe_part(&parts[i], &cur);
 		if (ret < 0)
 			goto out;
+		if (best.kind == PINDIO_DAX_FSDAX)
+			continue;	/* the answer; only holes matter now */
 		if (cur.kind == PINDIO_DAX_FSDAX) {
 			best = cur;
-			break;
+			continue;
 		}
 		if (best.kind != PINDIO_DAX_NONE)
 			continue;

@@ -20,7 +20,7 @@
 int dax_probe_part(const struct vma_part *part, struct pindio_dax_info *info);
 
 /*
- * "pmem0: namespace0.0 (fsdax) of region0 on ACPI.NFIT" for messages, as
+ * "pmem0: namespace0.0 (mode fsdax) of region0 on ACPI.NFIT" for messages, as
  * much of it as is known; "" when there is no block device.
  */
 void dax_where(const struct pindio_dax_info *info, char *buf, size_t size);

@@ -136,7 +136,7 @@ struct pindio_ctx {
 	pindio_log_fn log_fn;
 	void *log_data;
 	int log_priority;
-	char last_error[512];
+	char last_error[1024];
 
 	/* backend (io_uring today) */
 	const struct backend_ops *backend;
