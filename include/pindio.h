@@ -728,7 +728,8 @@ const char *pindio_dax_kind_name(enum pindio_dax_kind kind);
 
 /**
  * pindio_dax_probe() - is a file DAX, and what is behind it
- * @path: a regular file, a directory, or a device-DAX node /dev/daxX.Y
+ * @path: a regular file, a directory, or a device-DAX node /dev/daxX.Y;
+ *	anything else (a block device, a FIFO) is answered as not DAX
  * @info: filled in
  * @size: sizeof(*@info); a smaller one from an older caller gets a prefix
  *

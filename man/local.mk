@@ -54,4 +54,8 @@ dist_man_MANS = \
 	man/pindio_buf_get_info.3 \
 	man/pindio_buf_get_first.3 \
 	man/pindio_buf_get_next.3 \
-	man/pindio_buf_foreach.3
+	man/pindio_buf_foreach.3 \
+	man/pindio_dax_kind_name.3 \
+	man/pindio_dax_probe.3 \
+	man/pindio_dax_probe_fd.3 \
+	man/pindio_dax_probe_range.3

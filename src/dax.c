@@ -464,8 +464,12 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 		/* The disk the node is, not the one /dev lives on. */
 		info->blockdev[0] = '\0';
 		if (sysfs_block(stx.stx_rdev_major, stx.stx_rdev_minor, info,
-				disk, sizeof(disk)))
+				disk, sizeof(disk))) {
 			ndctl_find_disk(disk, info);
+			if (!info->mode[0])
+				copy_str(info->mode, sizeof(info->mode),
+					 "unknown");
+		}
 		snprintf(info->reason, sizeof(info->reason),
 			 "%.200s is a block device: a mapping of it goes through the page cache, never DAX (filesystem-DAX needs a filesystem mounted with dax on it)",
 			 what);
@@ -595,7 +599,7 @@ static int open_mapped_file(const struct vma_part *p)
 {
 	char link[64];
 	struct stat st;
-	int fd;
+	int fd, pfd;
 
 	snprintf(link, sizeof(link), "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR,
 		 p->map_start, p->map_end);
@@ -604,15 +608,23 @@ static int open_mapped_file(const struct vma_part *p)
 		return fd;
 	if (p->path[0] != '/' || strstr(p->path, " (deleted)"))
 		return -ENOENT;
-	if (stat(p->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	/* O_PATH first, so that whatever is there now is not opened. */
+	pfd = open(p->path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) ||
 	    (uint64_t)st.st_ino != p->inode ||
 	    major(st.st_dev) != p->dev_major ||
-	    minor(st.st_dev) != p->dev_minor)
+	    minor(st.st_dev) != p->dev_minor) {
+		close(pfd);
 		return -ENOENT;
-	fd = open(p->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		fd = open(p->path, O_PATH | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+		return pfd;	/* statx still answers on O_PATH */
+	close(pfd);
+	return fd;
 }
 
 int dax_probe_part(const struct vma_part *p, struct pindio_dax_info *info)
@@ -625,6 +637,10 @@ int dax_probe_part(const struct vma_part *p, struct pindio_dax_info *info)
 	snprintf(what, sizeof(what), "%s", p->path[0] ? p->path : "the mapping");
 	switch (p->kind) {
 	case VMA_DEVICE:
+		ret = mountinfo_lookup(p->dev_major, p->dev_minor, p->path,
+				       info);
+		if (ret == -ENOMEM)
+			return ret;
 		if (stat(p->path, &st) == 0 && S_ISCHR(st.st_mode) &&
 		    (uint64_t)st.st_ino == p->inode)
 			probe_chardev(what, st.st_rdev, info);
