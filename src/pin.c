@@ -388,10 +388,6 @@ static void buf_released(struct pindio_ctx *ctx, struct pindio_buf *buf)
 /* ---- the decision point ------------------------------------------------- */
 
 /*
- * Refuse what the kernel would refuse with a bare -EFAULT, naming the
- * mapping.  The fsdax detector adds its rule here.
- */
-/*
  * Filesystem-DAX memory cannot be pinned long-term (mm/gup.c refuses it
  * with EOPNOTSUPP before anything else about a VMA), so it is refused
  * here first, in words.  A device-DAX part is fine; its pages are
@@ -424,6 +420,10 @@ static int check_dax(struct pindio_ctx *ctx, struct vma_part *p)
 		    where[0] ? ", on " : "", where);
 }
 
+/*
+ * Refuse what the kernel would refuse with a bare -EFAULT or EOPNOTSUPP,
+ * naming the mapping: filesystem-DAX first, as mm/gup.c checks it first.
+ */
 static int check_parts(struct pindio_ctx *ctx, struct vma_part *parts,
 		       unsigned int nr)
 {
@@ -482,7 +482,6 @@ static int register_error(struct pindio_ctx *ctx, int ret, const void *addr,
 			  unsigned int nr)
 {
 	const struct vma_part *fp = file_part(parts, nr);
-
 	size_t pages = ((uintptr_t)addr % page_size() + len + page_size() - 1) /
 		       page_size();
 
