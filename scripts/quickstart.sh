@@ -24,6 +24,10 @@ PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	liburing-dev libaio-dev check libndctl-dev libdaxctl-dev
 	binutils groff-base man-db util-linux
+	# the VM lab (tests/vm): QEMU, the guest's busybox and tools, and
+	# what fetching and unpacking Debian kernels needs
+	qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs cpio
+	xz-utils zstd kmod debian-archive-keyring
 )
 
 usage() {

@@ -6,8 +6,9 @@
  *   dax-check probe PATH [--expect-kind none|fsdax|devdax]
  *                        [--expect-mode fsdax|devdax|sector|raw]
  *                        [--expect-longterm yes|no]
- *   dax-check register PATH [--len BYTES] [--private] [--kernel]
- *                        [--expect-message TEXT] --expect refused|allowed
+ *   dax-check register PATH [--len BYTES] [--reg-len BYTES] [--private]
+ *                        [--kernel] [--expect-message TEXT]
+ *                        [--expect-charge BYTES] --expect refused|allowed
  *
  * register maps PATH (a regular file is created or extended to --len,
  * default 2 MiB), touches every page and registers the mapping as an
@@ -15,8 +16,11 @@
  * through liburing, to record the kernel's own answer.  "refused" means
  * -EOPNOTSUPP; through pindio the message must also contain TEXT
  * (default "filesystem-DAX": pindio refused before the kernel was
- * asked).  "allowed" also checks pindio's account against VmPin.  In
- * every case VmPin must be back at its starting value at the end, and
+ * asked).  "allowed" also checks pindio's account against VmPin, and
+ * with --expect-charge that the registration was charged BYTES (a 4 KiB
+ * registration in a device-DAX mapping of 2 MiB pages is charged 2 MiB).
+ * --reg-len registers only the first BYTES of the mapping (default: all).
+ * In every case VmPin must be back at its starting value at the end, and
  * pindio must refuse exactly what pindio_dax_probe_range() calls unfit.
  *
  * Exit 0 when every expectation holds, 1 when one does not, 77 when the
@@ -156,7 +160,7 @@ static int kernel_register(void *addr, size_t len)
 }
 
 static int pindio_register(void *addr, size_t len, const char *message,
-			   int allowed)
+			   int allowed, long long charge)
 {
 	struct pindio_pin_stats st;
 	struct pindio_ctx *ctx;
@@ -183,6 +187,12 @@ static int pindio_register(void *addr, size_t len, const char *message,
 		if (pindio_ctx_get_pin_stats(ctx, &st, sizeof(st)) == 0)
 			printf("pindio: pinned %" PRIu64 " bytes (%" PRIu64 " pages), VmPin %lld kB\n",
 			       st.pinned_bytes, st.pinned_pages, vmpin_kb());
+		else
+			st.pinned_bytes = 0;
+		if (charge >= 0)
+			check(st.pinned_bytes == (uint64_t)charge,
+			      "charged %" PRIu64 " bytes for %zu registered (expected %lld)",
+			      st.pinned_bytes, len, charge);
 		pindio_buf_release(buf);
 		pindio_buf_unref(buf);
 	}
@@ -190,8 +200,9 @@ static int pindio_register(void *addr, size_t len, const char *message,
 	return ret;
 }
 
-static int cmd_register(const char *path, size_t len, int private,
-			int kernel, const char *expect, const char *message)
+static int cmd_register(const char *path, size_t len, size_t reg_len,
+			int private, int kernel, const char *expect,
+			const char *message, long long charge)
 {
 	int allowed = !strcmp(expect, "allowed");
 	struct pindio_dax_info info;
@@ -224,13 +235,15 @@ static int cmd_register(const char *path, size_t len, int private,
 	printf("mapped %s: %zu bytes at %p, %s\n", path, len, (void *)addr,
 	       private ? "MAP_PRIVATE" : "MAP_SHARED");
 
-	ret = pindio_dax_probe_range(addr, len, &info, sizeof(info));
+	if (!reg_len || reg_len > len)
+		reg_len = len;
+	ret = pindio_dax_probe_range(addr, reg_len, &info, sizeof(info));
 	check(ret == 0, "pindio_dax_probe_range = %d: kind %s, longterm_ok %d",
 	      ret, pindio_dax_kind_name(info.kind), info.longterm_ok);
 	before = vmpin_kb();
-	ret = kernel ? kernel_register(addr, len) :
-		       pindio_register(addr, len, allowed ? NULL : message,
-				       allowed);
+	ret = kernel ? kernel_register(addr, reg_len) :
+		       pindio_register(addr, reg_len, allowed ? NULL : message,
+				       allowed, charge);
 	if (ret == -ENOSYS || ret == -EPERM) {
 		printf("SKIP: io_uring is unavailable here: %s\n",
 		       strerror(-ret));
@@ -257,7 +270,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: dax-check probe PATH [--expect-kind KIND] [--expect-mode MODE] [--expect-longterm yes|no]\n"
-		"       dax-check register PATH [--len BYTES] [--private] [--kernel] [--expect-message TEXT] --expect refused|allowed\n");
+		"       dax-check register PATH [--len BYTES] [--reg-len BYTES] [--private] [--kernel]\n"
+		"                 [--expect-message TEXT] [--expect-charge BYTES] --expect refused|allowed\n");
 	exit(2);
 }
 
@@ -270,14 +284,18 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' },
 		{ "expect-message", required_argument, NULL, 'M' },
 		{ "len", required_argument, NULL, 'n' },
+		{ "reg-len", required_argument, NULL, 'r' },
+		{ "expect-charge", required_argument, NULL, 'c' },
 		{ "private", no_argument, NULL, 'p' },
 		{ "kernel", no_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *kind = NULL, *mode = NULL, *longterm = NULL;
 	const char *expect = NULL, *message = "filesystem-DAX";
-	size_t len = 2 << 20;
+	size_t len = 2 << 20, reg_len = 0;
+	long long charge = -1;
 	int private = 0, kernel = 0, c;
+	unsigned long long v;
 	char *end;
 
 	if (argc < 3)
@@ -293,10 +311,18 @@ int main(int argc, char **argv)
 		case 'p': private = 1; break;
 		case 'K': kernel = 1; break;
 		case 'n':
+		case 'r':
+		case 'c':
 			errno = 0;
-			len = strtoull(optarg, &end, 0);
-			if (errno || *end || !len)
+			v = strtoull(optarg, &end, 0);
+			if (errno || *end || !v || v > (1ULL << 40))
 				usage();
+			if (c == 'n')
+				len = v;
+			else if (c == 'r')
+				reg_len = v;
+			else
+				charge = (long long)v;
 			break;
 		default:
 			usage();
@@ -309,8 +335,8 @@ int main(int argc, char **argv)
 		return cmd_probe(argv[2], kind, mode, longterm);
 	if (!strcmp(argv[1], "register") && expect &&
 	    (!strcmp(expect, "allowed") || !strcmp(expect, "refused")))
-		return cmd_register(argv[2], len, private, kernel, expect,
-				    message);
+		return cmd_register(argv[2], len, reg_len, private, kernel,
+				    expect, message, charge);
 	usage();
 	return 2;
 }
