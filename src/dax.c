@@ -312,6 +312,34 @@ not_dax:
 		 "%.200s is a character device that is not device-DAX", what);
 }
 
+/*
+ * A device mapping whose node cannot be examined (gone, or another mount
+ * namespace's /dev): a /dev/daxX.Y name still finds the device in sysfs,
+ * and its alignment, which the charge needs.
+ */
+static void probe_daxdev_name(const char *what, const char *path,
+			      struct pindio_dax_info *info)
+{
+	char sysdir[128];
+	const char *name = base_name(path);
+
+	snprintf(sysdir, sizeof(sysdir), "/sys/bus/dax/devices/%.64s", name);
+	if (strncmp(path, "/dev/dax", 8) || access(sysdir, F_OK) < 0) {
+		snprintf(info->reason, sizeof(info->reason),
+			 "%.200s: a device mapping whose node cannot be examined",
+			 what);
+		return;
+	}
+	info->kind = PINDIO_DAX_DEVDAX;
+	info->longterm_ok = 1;
+	copy_str(info->daxdev, sizeof(info->daxdev), name);
+	copy_str(info->mode, sizeof(info->mode), "devdax");
+	info->ns_align = sysfs_dax_align(sysdir);
+	snprintf(info->reason, sizeof(info->reason),
+		 "%.200s is device-DAX (%s, by its name; the node itself could not be examined): no filesystem is behind it, so its memory may be registered and pinned long-term",
+		 what, info->daxdev);
+}
+
 /* The file's FS_XFLAG_DAX: 1, 0, or -1 when it cannot be read. */
 static int inode_dax_flag(int fd)
 {
@@ -406,7 +434,9 @@ static void decide(const char *what, bool dir, struct pindio_dax_info *info)
 			 info->fstype[0] ? info->fstype : "unknown filesystem",
 			 info->blockdev[0] ? info->blockdev : "an unknown device",
 			 because);
-	else if (!dir && info->statx_dax == 0 && info->inode_dax_flag == 1)
+	else if (!dir && info->statx_dax == 0 && info->inode_dax_flag == 1 &&
+		 !never && (!strcmp(info->mode, "fsdax") ||
+			    !strcmp(info->mode, "unknown")))
 		snprintf(info->reason, sizeof(info->reason),
 			 "%.160s: not DAX yet although FS_XFLAG_DAX is set: the flag takes effect when the inode is next loaded (after it leaves the inode cache); memory mapped from it may be registered until then",
 			 what);
@@ -453,7 +483,9 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 	}
 	info->statx_dax = (stx.stx_attributes_mask & STATX_ATTR_DAX) ?
 			  !!(stx.stx_attributes & STATX_ATTR_DAX) : -1;
-	info->inode_dax_flag = inode_dax_flag(fd);
+	/* Only a filesystem's own inodes: a device's driver would get it. */
+	if (mode == S_IFREG || mode == S_IFDIR)
+		info->inode_dax_flag = inode_dax_flag(fd);
 	fd_path(fd, path, sizeof(path));
 	ret = probe_mount(stx.stx_dev_major, stx.stx_dev_minor, path, info);
 	if (ret < 0)
@@ -462,7 +494,9 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 		char disk[32];
 
 		/* The disk the node is, not the one /dev lives on. */
-		info->blockdev[0] = '\0';
+		info->blockdev[0] = info->bus[0] = info->region[0] = '\0';
+		info->ns[0] = info->mode[0] = info->ndctl_error[0] = '\0';
+		info->ns_size = info->ns_align = 0;
 		if (sysfs_block(stx.stx_rdev_major, stx.stx_rdev_minor, info,
 				disk, sizeof(disk))) {
 			ndctl_find_disk(disk, info);
@@ -601,15 +635,18 @@ static int open_mapped_file(const struct vma_part *p)
 	struct stat st;
 	int fd, pfd;
 
+	/*
+	 * O_PATH first, so that nothing is opened before it is known to be
+	 * the regular file maps named (not a device node, not a mapping
+	 * another thread put there since).
+	 */
 	snprintf(link, sizeof(link), "/proc/self/map_files/%" PRIxPTR "-%" PRIxPTR,
 		 p->map_start, p->map_end);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd >= 0)
-		return fd;
-	if (p->path[0] != '/' || strstr(p->path, " (deleted)"))
+	pfd = open(link, O_PATH | O_CLOEXEC);
+	if (pfd < 0 && (p->path[0] != '/' || strstr(p->path, " (deleted)")))
 		return -ENOENT;
-	/* O_PATH first, so that whatever is there now is not opened. */
-	pfd = open(p->path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		pfd = open(p->path, O_PATH | O_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	if (fstat(pfd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -642,12 +679,12 @@ int dax_probe_part(const struct vma_part *p, struct pindio_dax_info *info)
 		if (ret == -ENOMEM)
 			return ret;
 		if (stat(p->path, &st) == 0 && S_ISCHR(st.st_mode) &&
-		    (uint64_t)st.st_ino == p->inode)
+		    (uint64_t)st.st_ino == p->inode &&
+		    major(st.st_dev) == p->dev_major &&
+		    minor(st.st_dev) == p->dev_minor)
 			probe_chardev(what, st.st_rdev, info);
 		else
-			snprintf(info->reason, sizeof(info->reason),
-				 "%.200s: a device mapping whose node cannot be examined",
-				 what);
+			probe_daxdev_name(what, p->path, info);
 		return 0;
 	case VMA_FILE_PRIVATE:
 	case VMA_FILE_SHARED:

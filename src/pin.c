@@ -315,8 +315,19 @@ static void region_dofork(struct pin_region *r)
 			covered = true;
 	}
 	/* Under the lock: a new registration must not be undone by us. */
-	if (!covered && vma_describe(s, r->len, &parts, &nr) == 0)
+	if (!covered && vma_describe(s, r->len, &parts, &nr) == 0) {
+		unsigned int i;
+
+		/*
+		 * Device-DAX VMAs split only at the device's alignment,
+		 * which check_dax() found and the charge kept.
+		 */
+		for (i = 0; i < nr; i++)
+			if (parts[i].kind == VMA_DEVICE &&
+			    r->page_size > parts[i].page_size)
+				parts[i].page_size = r->page_size;
 		region_madvise(parts, nr, MADV_DOFORK);
+	}
 	pthread_mutex_unlock(&fork_lock);
 	free(parts);
 }
@@ -413,7 +424,7 @@ static int check_dax(struct pindio_ctx *ctx, struct vma_part *p)
 	if (info.kind != PINDIO_DAX_FSDAX)
 		return 0;
 	dax_where(&info, where, sizeof(where));
-	return fail(ctx, -EOPNOTSUPP, "[%#" PRIxPTR ", %#" PRIxPTR ") maps %s, which is filesystem-DAX (%s%s%s%s%s): its pages are the storage itself, and a long-term pin would stop the filesystem from ever moving or freeing those blocks, so the kernel refuses it; register anonymous or huge-page memory (pindio_buf_alloc()), map a device-DAX device (/dev/daxX.Y), or read and write this mapping with plain, unregistered I/O",
+	return fail(ctx, -EOPNOTSUPP, "[%#" PRIxPTR ", %#" PRIxPTR ") maps %s, which is filesystem-DAX (%s%s%s%s%s): its pages are the storage itself, and a long-term pin would stop the filesystem from ever moving or freeing those blocks, so the kernel refuses them and pindio refuses the whole mapping; register anonymous or huge-page memory (pindio_buf_alloc()), map a device-DAX device (/dev/daxX.Y), or read and write this mapping with plain, unregistered I/O",
 		    p->start, p->end, p->path[0] ? p->path : "a file",
 		    info.fstype[0] ? info.fstype : "unknown filesystem",
 		    info.mount_dax[0] ? ", mounted dax=" : "", info.mount_dax,

@@ -237,6 +237,8 @@ static int cmd_register(const char *path, size_t len, size_t reg_len,
 
 	if (!reg_len || reg_len > len)
 		reg_len = len;
+	memset(&info, 0, sizeof(info));
+	info.longterm_ok = 1;
 	ret = pindio_dax_probe_range(addr, reg_len, &info, sizeof(info));
 	check(ret == 0, "pindio_dax_probe_range = %d: kind %s, longterm_ok %d",
 	      ret, pindio_dax_kind_name(info.kind), info.longterm_ok);
