@@ -158,6 +158,14 @@ out:
 	ndctl_unref(nd);
 }
 
+/* As ndctl_find_disk(), with mode "unknown" when libndctl cannot tell. */
+static void ndctl_describe_disk(const char *disk, struct pindio_dax_info *info)
+{
+	ndctl_find_disk(disk, info);
+	if (!info->mode[0])
+		copy_str(info->mode, sizeof(info->mode), "unknown");
+}
+
 /* The namespace behind device-DAX device @name ("dax0.0"), via libndctl. */
 static bool ndctl_find_daxdev(const char *name, struct pindio_dax_info *info)
 {
@@ -382,12 +390,8 @@ static int probe_mount(unsigned int major, unsigned int minor,
 	ret = mountinfo_lookup(major, minor, path, info);
 	if (ret < 0)
 		return ret;
-	if (sysfs_block(major, minor, info, disk, sizeof(disk))) {
-		ndctl_find_disk(disk, info);
-		/* A pmem disk whose mode libndctl could not tell. */
-		if (!info->mode[0])
-			copy_str(info->mode, sizeof(info->mode), "unknown");
-	}
+	if (sysfs_block(major, minor, info, disk, sizeof(disk)))
+		ndctl_describe_disk(disk, info);
 	return 0;
 }
 
@@ -483,32 +487,29 @@ static int probe_fd(int fd, const char *what, struct pindio_dax_info *info)
 	}
 	info->statx_dax = (stx.stx_attributes_mask & STATX_ATTR_DAX) ?
 			  !!(stx.stx_attributes & STATX_ATTR_DAX) : -1;
-	/* Only a filesystem's own inodes: a device's driver would get it. */
-	if (mode == S_IFREG || mode == S_IFDIR)
-		info->inode_dax_flag = inode_dax_flag(fd);
 	fd_path(fd, path, sizeof(path));
-	ret = probe_mount(stx.stx_dev_major, stx.stx_dev_minor, path, info);
-	if (ret < 0)
-		return ret;
 	if (mode == S_IFBLK) {
 		char disk[32];
 
-		/* The disk the node is, not the one /dev lives on. */
-		info->blockdev[0] = info->bus[0] = info->region[0] = '\0';
-		info->ns[0] = info->mode[0] = info->ndctl_error[0] = '\0';
-		info->ns_size = info->ns_align = 0;
+		/* Where the node lives, then the disk it is. */
+		ret = mountinfo_lookup(stx.stx_dev_major, stx.stx_dev_minor,
+				       path, info);
+		if (ret < 0)
+			return ret;
 		if (sysfs_block(stx.stx_rdev_major, stx.stx_rdev_minor, info,
-				disk, sizeof(disk))) {
-			ndctl_find_disk(disk, info);
-			if (!info->mode[0])
-				copy_str(info->mode, sizeof(info->mode),
-					 "unknown");
-		}
+				disk, sizeof(disk)))
+			ndctl_describe_disk(disk, info);
 		snprintf(info->reason, sizeof(info->reason),
 			 "%.200s is a block device: a mapping of it goes through the page cache, never DAX (filesystem-DAX needs a filesystem mounted with dax on it)",
 			 what);
 		return 0;
 	}
+	/* Only a filesystem's own inodes: a device's driver would get it. */
+	if (mode == S_IFREG || mode == S_IFDIR)
+		info->inode_dax_flag = inode_dax_flag(fd);
+	ret = probe_mount(stx.stx_dev_major, stx.stx_dev_minor, path, info);
+	if (ret < 0)
+		return ret;
 	if (mode != S_IFREG && mode != S_IFDIR) {
 		snprintf(info->reason, sizeof(info->reason),
 			 "%.200s is not a regular file, a directory or a device-DAX node, so nothing is mapped from it DAX",
