@@ -546,35 +546,45 @@ static bool size_ok(const void *info, size_t size)
 }
 
 /*
+ * An O_PATH fd, swapped for one opened for reading on the same inode (for
+ * FS_IOC_FSGETXATTR) when that can be had; else @pfd itself, on which
+ * statx still answers.  Call it only for a regular file or a directory.
+ */
+static int reopen_readable(int pfd)
+{
+	char link[64];
+	int fd;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
+	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return pfd;
+	close(pfd);
+	return fd;
+}
+
+/*
  * Examine what @path names without side effects: it is opened O_PATH
  * (which opens no device), and only a regular file or a directory is
- * then reopened for reading, through that same inode, for
- * FS_IOC_FSGETXATTR.
+ * then reopened for reading, through that same inode.
  */
 static int probe_path(const char *path, struct pindio_dax_info *info)
 {
-	char link[64];
 	struct stat st;
-	int pfd, fd, ret;
+	int fd, ret;
 
-	pfd = open(path, O_PATH | O_CLOEXEC);
-	if (pfd < 0)
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
-	if (fstat(pfd, &st) < 0) {
+	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		close(pfd);
+		close(fd);
 		return ret;
 	}
-	fd = -1;
-	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
-		snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-		fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	}
-	/* Else, or unreadable: statx on O_PATH still answers. */
-	ret = probe_fd(fd >= 0 ? fd : pfd, path, info);
-	if (fd >= 0)
-		close(fd);
-	close(pfd);
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		fd = reopen_readable(fd);
+	ret = probe_fd(fd, path, info);
+	close(fd);
 	return ret;
 }
 
@@ -634,7 +644,7 @@ static int open_mapped_file(const struct vma_part *p)
 {
 	char link[64];
 	struct stat st;
-	int fd, pfd;
+	int pfd;
 
 	/*
 	 * O_PATH first, so that nothing is opened before it is known to be
@@ -657,12 +667,7 @@ static int open_mapped_file(const struct vma_part *p)
 		close(pfd);
 		return -ENOENT;
 	}
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", pfd);
-	fd = open(link, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return pfd;	/* statx still answers on O_PATH */
-	close(pfd);
-	return fd;
+	return reopen_readable(pfd);
 }
 
 int dax_probe_part(const struct vma_part *p, struct pindio_dax_info *info)
@@ -730,12 +735,6 @@ void dax_where(const struct pindio_dax_info *info, char *buf, size_t size)
 		snprintf(buf + n, size - (size_t)n, " on %s", info->bus);
 }
 
-static bool is_file_part(const struct vma_part *p)
-{
-	return p->kind == VMA_FILE_PRIVATE || p->kind == VMA_FILE_SHARED ||
-	       p->kind == VMA_DEVICE;
-}
-
 PINDIO_EXPORT
 int pindio_dax_probe_range(const void *addr, size_t len,
 			   struct pindio_dax_info *info, size_t size)
@@ -772,7 +771,7 @@ int pindio_dax_probe_range(const void *addr, size_t len,
 			continue;
 		/* Else the first file mapping's facts, for the user. */
 		if (cur.kind == PINDIO_DAX_DEVDAX ||
-		    (!file_seen && is_file_part(&parts[i]))) {
+		    (!file_seen && vma_is_file(parts[i].kind))) {
 			best = cur;
 			file_seen = true;
 		}

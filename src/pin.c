@@ -444,8 +444,7 @@ static int check_parts(struct pindio_ctx *ctx, struct vma_part *parts,
 
 	for (i = 0; i < nr; i++) {
 		p = &parts[i];
-		if (p->kind == VMA_FILE_PRIVATE || p->kind == VMA_FILE_SHARED ||
-		    p->kind == VMA_DEVICE) {
+		if (vma_is_file(p->kind)) {
 			ret = check_dax(ctx, p);
 			if (ret < 0)
 				return ret;
@@ -481,9 +480,7 @@ static const struct vma_part *file_part(const struct vma_part *parts,
 	unsigned int i;
 
 	for (i = 0; i < nr; i++)
-		if (parts[i].kind == VMA_FILE_PRIVATE ||
-		    parts[i].kind == VMA_FILE_SHARED ||
-		    parts[i].kind == VMA_DEVICE)
+		if (vma_is_file(parts[i].kind))
 			return &parts[i];
 	return NULL;
 }

@@ -29,6 +29,16 @@ enum vma_kind {
 /* "hole", "anonymous", "hugetlb", "shmem", "file (private)", ... */
 const char *vma_kind_name(enum vma_kind kind);
 
+/*
+ * A mapping of a file or device node the kernel treats as such (not
+ * shmem, not hugetlbfs): the kind the DAX probe examines.
+ */
+static inline bool vma_is_file(enum vma_kind kind)
+{
+	return kind == VMA_FILE_PRIVATE || kind == VMA_FILE_SHARED ||
+	       kind == VMA_DEVICE;
+}
+
 struct vma_part {
 	uintptr_t start, end;		/* the part of the asked range inside this mapping (or hole) */
 	uintptr_t map_start, map_end;	/* the whole mapping; for a hole the gap between its
