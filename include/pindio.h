@@ -61,13 +61,21 @@ enum pindio_ctx_flags {
 	 * PINDIO_CTX_SINGLE_ISSUER; dropped with PINDIO_CTX_SQPOLL, and if
 	 * the kernel lacks it. */
 	PINDIO_CTX_DEFER_TASKRUN	= 1U << 4,
+	/* Use the libaio backend instead of io_uring (since 0.4): the
+	 * io_uring-only flags above are dropped, registration is accounting
+	 * only, and splice is refused (see pindio_ctx_get_backend()). */
+	PINDIO_CTX_LIBAIO		= 1U << 5,
+	/* Fail with -ENOSYS or -EPERM when io_uring is missing or forbidden,
+	 * instead of falling back to libaio (since 0.4). */
+	PINDIO_CTX_NO_FALLBACK		= 1U << 6,
 };
 #define PINDIO_CTX_DEFAULT	(PINDIO_CTX_COOP_TASKRUN | \
 				 PINDIO_CTX_SINGLE_ISSUER | \
 				 PINDIO_CTX_DEFER_TASKRUN)
 
 /**
- * pindio_ctx_new() - create a context owning one io_uring ring
+ * pindio_ctx_new() - create a context owning one io_uring ring (or libaio
+ *	context)
  * @queue_depth: 1 to PINDIO_QUEUE_DEPTH_MAX; the number of requests that
  *	may be queued or in flight at once (the request pool is sized by it)
  * @flags: PINDIO_CTX_* flags, e.g. PINDIO_CTX_DEFAULT
@@ -78,10 +86,20 @@ enum pindio_ctx_flags {
  * PINDIO_LOG environment variable when set (a number 0-7 or a syslog name
  * such as "err", "info", "debug"), LOG_ERR otherwise.
  *
+ * When io_uring cannot be used because io_uring_setup(2) fails with
+ * ENOSYS (a kernel without it) or EPERM (sysctl kernel.io_uring_disabled,
+ * a seccomp profile such as container runtimes ship), the context falls
+ * back to libaio: the first fallback in the process is logged at
+ * LOG_WARNING, later ones at LOG_INFO, and pindio_ctx_get_fallback_reason()
+ * says why (since 0.4).  PINDIO_CTX_NO_FALLBACK turns the fallback off;
+ * PINDIO_CTX_LIBAIO asks for libaio from the start.
+ *
  * Return: 0; -EINVAL for a bad depth, an unknown flag, or
  * PINDIO_CTX_DEFER_TASKRUN without PINDIO_CTX_SINGLE_ISSUER; -ENOSYS or -EPERM
- * when io_uring is missing or forbidden; -ENOMEM.  There is no context to
- * hold the error text yet, so it is written to stderr.
+ * when io_uring is missing or forbidden and PINDIO_CTX_NO_FALLBACK was
+ * given; -ENOMEM; io_setup(2)'s -EAGAIN when the libaio backend would
+ * exceed fs.aio-max-nr.  There is no context to hold the error text yet,
+ * so it is written to stderr.
  * Since: 0.1
  */
 int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
@@ -122,6 +140,39 @@ unsigned int pindio_ctx_get_queue_depth(struct pindio_ctx *ctx);
  * Since: 0.1
  */
 unsigned int pindio_ctx_get_flags(struct pindio_ctx *ctx);
+
+/* What moves a context's data. */
+enum pindio_backend {
+	/* io_uring: registered buffers are long-term pins, splice works. */
+	PINDIO_BACKEND_IO_URING		= 0,
+	/* libaio: every request is a plain O_DIRECT request whose pages
+	 * the kernel pins for its duration; registering a buffer only
+	 * accounts for it (no long-term pin, VmPin untouched); no splice. */
+	PINDIO_BACKEND_LIBAIO		= 1,
+};
+
+/**
+ * pindio_ctx_get_backend() - the backend a context uses
+ * Return: PINDIO_BACKEND_*; PINDIO_BACKEND_IO_URING for NULL.  Since: 0.4
+ */
+enum pindio_backend pindio_ctx_get_backend(struct pindio_ctx *ctx);
+
+/**
+ * pindio_backend_name() - "io_uring" or "libaio"
+ * Return: the name, or NULL for an unknown value.  Since: 0.4
+ */
+const char *pindio_backend_name(enum pindio_backend backend);
+
+/**
+ * pindio_ctx_get_fallback_reason() - why a context is not on io_uring
+ *
+ * Return: the reason io_uring could not be used when the context fell
+ * back to libaio by itself (e.g. "kernel.io_uring_disabled=2 (io_uring is
+ * disabled for all)"); NULL when it did not fall back (io_uring in use, or
+ * libaio asked for with PINDIO_CTX_LIBAIO).  Valid as long as the context.
+ * Since: 0.4
+ */
+const char *pindio_ctx_get_fallback_reason(struct pindio_ctx *ctx);
 
 /**
  * pindio_ctx_last_error() - why the last failing call on this context failed
@@ -273,6 +324,13 @@ int pindio_buf_alloc(struct pindio_ctx *ctx, size_t len, unsigned int flags,
  * MADV_DOFORK is restored on the pages wholly inside the range once the
  * kernel has dropped the buffer.
  *
+ * On a libaio context (since 0.4) the same checks apply, so that code
+ * works on both backends, but registration is accounting only: nothing
+ * is pinned long-term or charged (VmPin and RLIMIT_MEMLOCK untouched, no
+ * MADV_DONTFORK), each request on the buffer is a plain one whose pages
+ * the kernel pins for its duration (counted in dma_bytes), and a released
+ * buffer is gone once its last request completes.
+ *
  * Return: 0; -EINVAL for NULL, a bad length or flag; -EEXIST when the
  * range overlaps a buffer already registered on this context; -ENOSPC;
  * -ENOMEM (memory, or the RLIMIT_MEMLOCK prediction as for
@@ -398,6 +456,9 @@ struct pindio_buf_info {
 	int lib_owned;		/* memory from pindio_buf_alloc() */
 	int shared;		/* the kernel shares it with the context it
 				 * was cloned from (pindio_ctx_clone_bufs) */
+	int longterm;		/* the kernel holds a long-term pin on it:
+				 * 1 on io_uring, 0 on libaio, where a
+				 * registration is accounting only (0.4) */
 };
 
 /* The account of one context, or of the whole process. */
@@ -417,7 +478,8 @@ struct pindio_pin_stats {
 	uint32_t nr_released;		/* released but still referenced */
 	uint32_t nr_contexts;		/* 1, or the live contexts */
 	/* short-term pins: plain (unregistered) O_DIRECT I/O in flight,
-	 * whose pages the kernel pins only until the request completes */
+	 * whose pages the kernel pins only until the request completes;
+	 * on libaio, every request (since 0.4) */
 	uint64_t dma_bytes;		/* in flight now */
 	uint64_t dma_peak_bytes;	/* the most dma_bytes ever was */
 	uint64_t dma_requests;		/* in flight now */
@@ -601,7 +663,9 @@ int pindio_file_write(struct pindio_file *file, const void *buf, size_t len,
  * @buf_offset: where in @buf the data goes
  *
  * As pindio_file_read() into pindio_buf_get_addr(@buf) + @buf_offset, but
- * always with the registered buffer: never a silent plain read.
+ * always with the registered buffer: never a silent plain read.  (On a
+ * libaio context, which has no fixed operations, every request is plain:
+ * see pindio_ctx_get_backend().)
  *
  * Return: 0; -ESTALE when @buf was released; -EXDEV when it belongs to
  * another context; -ERANGE when [@buf_offset, +@len) does not fit in it;
@@ -649,6 +713,9 @@ int pindio_ctx_reap(struct pindio_ctx *ctx, unsigned int min_complete,
 
 /**
  * pindio_ctx_get_inflight() - requests queued or in flight
+ *
+ * A splice counts as one request for its whole life, although it holds
+ * two of the queue depth's requests (see pindio_file_splice()).
  * Since: 0.1
  */
 unsigned int pindio_ctx_get_inflight(struct pindio_ctx *ctx);
@@ -671,6 +738,120 @@ ssize_t pindio_file_pread(struct pindio_file *file, void *buf, size_t len,
  */
 ssize_t pindio_file_pwrite(struct pindio_file *file, const void *buf,
 			   size_t len, uint64_t offset);
+
+/*
+ * Vectored I/O: one request over several memory segments (since 0.4).
+ *
+ * When every segment lies inside one registered buffer and the kernel has
+ * IORING_OP_READV_FIXED/WRITEV_FIXED (Linux 6.15+, probed once per
+ * context), the request uses the buffer's long-term pin; otherwise it is a
+ * plain readv/writev whose pages the kernel pins for its duration.  The
+ * kernel's fixed vectored ops take one buffer index, so a request may use
+ * at most one registered buffer's memory (any other segments being
+ * unregistered memory, which makes it plain).
+ */
+
+/* The most segments one request may have (the kernel's UIO_MAXIOV). */
+#define PINDIO_IOV_MAX		1024
+
+struct iovec;
+
+/**
+ * pindio_file_readv() - queue an asynchronous vectored direct read
+ * @iov: segments, each with iov_base aligned to
+ *	pindio_file_get_mem_align() and iov_len a multiple of
+ *	pindio_file_get_offset_align(); the array must stay valid and
+ *	unchanged until the request completes
+ * @iovcnt: 1 to PINDIO_IOV_MAX
+ * @offset: a multiple of pindio_file_get_offset_align()
+ *
+ * The segments are filled in order from @offset; the total length must be
+ * 1 to PINDIO_IO_MAX_LEN.
+ *
+ * Return: 0; -EINVAL for a NULL @iov, a count out of range, a zero total,
+ * or a misaligned segment or offset (the message names the segment and
+ * the rule); -EXDEV when the segments lie in two different registered
+ * buffers; -ESTALE and -EBUSY as pindio_file_read().  Since: 0.4
+ */
+int pindio_file_readv(struct pindio_file *file, const struct iovec *iov,
+		      int iovcnt, uint64_t offset, pindio_complete_fn fn,
+		      void *data);
+
+/**
+ * pindio_file_writev() - queue an asynchronous vectored direct write
+ *
+ * As pindio_file_readv(), writing the segments in order from @offset.
+ * Since: 0.4
+ */
+int pindio_file_writev(struct pindio_file *file, const struct iovec *iov,
+		       int iovcnt, uint64_t offset, pindio_complete_fn fn,
+		       void *data);
+
+/**
+ * pindio_file_preadv() - synchronous vectored direct read
+ * Return: bytes read (short at end of file) or a negative errno.
+ * Since: 0.4
+ */
+ssize_t pindio_file_preadv(struct pindio_file *file, const struct iovec *iov,
+			   int iovcnt, uint64_t offset);
+
+/**
+ * pindio_file_pwritev() - synchronous vectored direct write
+ * Return: bytes written or a negative errno.  Since: 0.4
+ */
+ssize_t pindio_file_pwritev(struct pindio_file *file, const struct iovec *iov,
+			    int iovcnt, uint64_t offset);
+
+/*
+ * Splice: move file data to another descriptor without copying it through
+ * user space (since 0.4, io_uring only).  The file's data goes into one of
+ * the context's pipes and from the pipe to the target, as linked
+ * IORING_OP_SPLICE requests, a pipe's worth at a time; a splice holds two
+ * of the context's queue_depth requests while it runs.
+ */
+
+/* @out_offset for a target without one (a pipe or socket), or to write
+ * at a file target's current position. */
+#define PINDIO_SPLICE_NO_OFFSET	(-1)
+
+/**
+ * pindio_file_splice() - queue a splice of file data to a descriptor
+ * @in: the source file; opened O_DIRECT by pindio, the kernel reads it
+ *	with direct I/O into the pipe
+ * @in_offset: where to start reading; a multiple of
+ *	pindio_file_get_offset_align()
+ * @fd_out: a pipe, a socket or a regular file open for writing
+ * @out_offset: where to write in a regular file, or
+ *	PINDIO_SPLICE_NO_OFFSET
+ * @len: bytes to move, 1 to PINDIO_IO_MAX_LEN
+ * @fn: called once with the bytes moved (fewer than @len when the file
+ *	ends first: end of file is a short count, not an error) or a
+ *	negative errno
+ *
+ * Partial splices continue until @len bytes have moved or the file ends.
+ * After an error nothing of the splice stays in a pipe.
+ *
+ * Return: 0; -EOPNOTSUPP on a context using libaio (libaio has no
+ * splice); -EBADF when @fd_out is not open; -EINVAL when it is not a pipe,
+ * socket or regular file, when @out_offset is given for a pipe or socket,
+ * or for a bad length or misaligned offset; -EBUSY when fewer than two
+ * requests are free.  Since: 0.4
+ */
+int pindio_file_splice(struct pindio_file *in, uint64_t in_offset, int fd_out,
+		       int64_t out_offset, size_t len, pindio_complete_fn fn,
+		       void *data);
+
+/**
+ * pindio_file_splice_sync() - splice and wait
+ *
+ * As pindio_file_splice(), returning when the splice is done; callbacks
+ * of other requests that complete meanwhile run too.
+ *
+ * Return: bytes moved (short at end of file), or a negative errno.
+ * Since: 0.4
+ */
+ssize_t pindio_file_splice_sync(struct pindio_file *in, uint64_t in_offset,
+				int fd_out, int64_t out_offset, size_t len);
 
 /*
  * DAX: what storage backs a file or a buffer, and whether it may be

@@ -20,8 +20,17 @@
  */
 #define TAG_BIT	1ULL
 
+/*
+ * IORING_OP_READV_FIXED and WRITEV_FIXED (Linux 6.15): liburing 2.3
+ * knows neither.  The SQE is a readv's with buf_index naming the
+ * registered buffer every segment lies in.
+ */
+#define PINDIO_OP_READV_FIXED	60
+#define PINDIO_OP_WRITEV_FIXED	61
+
 struct uring {
 	struct io_uring ring;
+	bool rwv_fixed;		/* the kernel has the two ops above */
 };
 
 static struct io_uring *ring_of(struct pindio_ctx *ctx)
@@ -64,7 +73,7 @@ static const char *uring_unavailable_reason(int ret)
 	int v = -1;
 
 	if (ret == -ENOSYS)
-		return "the kernel was built without io_uring";
+		return "io_uring_setup is unknown to the kernel (built without io_uring) or a seccomp profile answers ENOSYS";
 	f = fopen("/proc/sys/kernel/io_uring_disabled", "re");
 	if (f) {
 		if (fscanf(f, "%d", &v) != 1)
@@ -102,6 +111,24 @@ static uint64_t ring_pages(struct io_uring *ring)
 	return (rings + 4095) / 4096 + (sqes + 4095) / 4096;
 }
 
+static bool probe_rwv_fixed(struct pindio_ctx *ctx, struct io_uring *ring)
+{
+	struct io_uring_probe *p;
+	bool ok;
+
+	p = io_uring_get_probe_ring(ring);
+	if (!p) {
+		info(ctx, "cannot probe the ring's opcodes; vectored I/O on registered buffers will be plain readv/writev\n");
+		return false;
+	}
+	ok = io_uring_opcode_supported(p, PINDIO_OP_READV_FIXED) &&
+	     io_uring_opcode_supported(p, PINDIO_OP_WRITEV_FIXED);
+	io_uring_free_probe(p);
+	if (!ok)
+		info(ctx, "the kernel has no IORING_OP_READV_FIXED (Linux 6.15+); vectored I/O on registered buffers will be plain readv/writev\n");
+	return ok;
+}
+
 static int uring_init(struct pindio_ctx *ctx)
 {
 	/*
@@ -136,8 +163,15 @@ static int uring_init(struct pindio_ctx *ctx)
 					  ring_flags(ctx->flags));
 	}
 	if (ret == -ENOSYS || ret == -EPERM) {
-		fail(ctx, ret, "io_uring is not available: %s",
-		     uring_unavailable_reason(ret));
+		/* An error only when the context may not fall back. */
+		snprintf(ctx->fallback_reason, sizeof(ctx->fallback_reason),
+			 "%s", uring_unavailable_reason(ret));
+		if (ctx->flags & PINDIO_CTX_NO_FALLBACK)
+			fail(ctx, ret, "io_uring is not available: %s; PINDIO_CTX_NO_FALLBACK forbids falling back to libaio",
+			     ctx->fallback_reason);
+		else
+			fail_quiet(ctx, ret, "io_uring is not available: %s",
+				   ctx->fallback_reason);
 		goto err_free;
 	}
 	if (ret < 0) {
@@ -163,6 +197,8 @@ static int uring_init(struct pindio_ctx *ctx)
 		ctx->files_registered = true;
 		ctx->file_slots = slots;
 	}
+
+	u->rwv_fixed = probe_rwv_fixed(ctx, &u->ring);
 
 	ctx->backend_data = u;
 	ctx->ring_pages = ring_pages(&u->ring);
@@ -295,6 +331,53 @@ static int uring_queue_rw(struct pindio_ctx *ctx, struct req *req, bool write,
 	return 0;
 }
 
+static int uring_queue_rwv(struct pindio_ctx *ctx, struct req *req,
+			   bool write, struct pindio_file *file,
+			   const struct iovec *iov, int iovcnt,
+			   uint64_t offset, bool fixed)
+{
+	struct uring *u = ctx->backend_data;
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	sqe = io_uring_get_sqe(&u->ring);
+	if (unlikely(!sqe))
+		return fail(ctx, -EBUSY, "submission queue full");
+
+	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
+	fixed = fixed && u->rwv_fixed;
+	if (fixed) {
+		io_uring_prep_rw(write ? PINDIO_OP_WRITEV_FIXED :
+					 PINDIO_OP_READV_FIXED,
+				 sqe, fd, iov, (unsigned int)iovcnt, offset);
+		sqe->buf_index = (__u16)req->buf->index;
+	} else if (write) {
+		io_uring_prep_writev(sqe, fd, iov, (unsigned int)iovcnt, offset);
+	} else {
+		io_uring_prep_readv(sqe, fd, iov, (unsigned int)iovcnt, offset);
+	}
+	if (file->fixed_index >= 0)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data(sqe, req);
+	return fixed;
+}
+
+static int uring_queue_splice(struct pindio_ctx *ctx, struct req *req,
+			      int fd_in, int64_t off_in, int fd_out,
+			      int64_t off_out, unsigned int len, bool link)
+{
+	struct io_uring_sqe *sqe;
+
+	sqe = io_uring_get_sqe(ring_of(ctx));
+	if (unlikely(!sqe))
+		return fail(ctx, -EBUSY, "submission queue full");
+	io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, len, 0);
+	if (link)
+		sqe->flags |= IOSQE_IO_LINK;
+	io_uring_sqe_set_data(sqe, req);
+	return 0;
+}
+
 static int submit_error(struct pindio_ctx *ctx, int ret)
 {
 	if (ret == -EEXIST)
@@ -335,8 +418,7 @@ static unsigned int reap_ready(struct pindio_ctx *ctx)
 			pin_buf_retired(ctx, (struct pindio_buf *)(ud & ~(uintptr_t)TAG_BIT));
 			continue;
 		}
-		req_complete(ctx, (struct req *)ud, res);
-		reqs++;
+		reqs += req_complete(ctx, (struct req *)ud, res);
 	}
 	return reqs;
 }
@@ -440,6 +522,8 @@ static int uring_flush(struct pindio_ctx *ctx)
 
 const struct backend_ops backend_uring = {
 	.name = "io_uring",
+	.id = PINDIO_BACKEND_IO_URING,
+	.longterm_pins = true,
 	.init = uring_init,
 	.fini = uring_fini,
 	.file_set = uring_file_set,
@@ -448,6 +532,8 @@ const struct backend_ops backend_uring = {
 	.buf_del_all = uring_buf_del_all,
 	.buf_clone = uring_buf_clone,
 	.queue_rw = uring_queue_rw,
+	.queue_rwv = uring_queue_rwv,
+	.queue_splice = uring_queue_splice,
 	.submit = uring_submit,
 	.flush = uring_flush,
 	.reap = uring_reap,

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The interface between the library's core and the kernel interface that
- * moves the data.  io_uring (backend-uring.c) is the only backend today;
- * libaio joins it behind the same operations.
+ * moves the data: io_uring (backend-uring.c) or libaio (backend-aio.c).
  *
- * Backends report completions by calling req_complete() for requests and
+ * Backends report completions by calling req_complete() for requests, and
+ * count the requests it says completed (a splice's inner steps are not
+ * requests of the caller's).  A backend that pins buffers long-term calls
  * pin_buf_retired() when the kernel has dropped a released buffer.
  */
 #ifndef PINDIO_BACKEND_H
@@ -13,6 +14,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
+
+#include "pindio.h"
 
 struct pindio_ctx;
 struct pindio_buf;
@@ -21,6 +25,15 @@ struct req;
 
 struct backend_ops {
 	const char *name;
+	enum pindio_backend id;
+	/*
+	 * buf_add() pins the buffer long-term and the kernel says when it
+	 * let go (pin_buf_retired()).  Without it, a registration is
+	 * accounting only: nothing is charged, each request's pages are
+	 * pinned by the kernel for its duration, and a released buffer is
+	 * gone once its last request completes.
+	 */
+	bool longterm_pins;
 	/* Set up with ctx->queue_depth and ctx->flags; may clear optional
 	 * flags the kernel lacks.  Sets ctx->ring_pages, the ring memory
 	 * the kernel charges to RLIMIT_MEMLOCK. */
@@ -43,6 +56,23 @@ struct backend_ops {
 	int (*queue_rw)(struct pindio_ctx *ctx, struct req *req, bool write,
 			struct pindio_file *file, void *addr, size_t len,
 			uint64_t offset);
+	/*
+	 * Queue a vectored read or write.  @fixed: every segment lies in
+	 * req->buf, so the backend may use its long-term pin.  Returns 1
+	 * when it did, 0 for a plain request, or a negative errno.
+	 */
+	int (*queue_rwv)(struct pindio_ctx *ctx, struct req *req, bool write,
+			 struct pindio_file *file, const struct iovec *iov,
+			 int iovcnt, uint64_t offset, bool fixed);
+	/*
+	 * Queue a splice of @len bytes from @fd_in at @off_in to @fd_out at
+	 * @off_out (-1: no offset).  @link: the next request queued runs
+	 * only if this one moved all @len bytes.  NULL when the backend has
+	 * no splice.
+	 */
+	int (*queue_splice)(struct pindio_ctx *ctx, struct req *req,
+			    int fd_in, int64_t off_in, int fd_out,
+			    int64_t off_out, unsigned int len, bool link);
 	int (*submit)(struct pindio_ctx *ctx);
 	/* Submit, and return once the kernel has taken every request in
 	 * (so table slots may be emptied and descriptors closed). */
@@ -52,5 +82,6 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_uring;
+extern const struct backend_ops backend_aio;
 
 #endif /* PINDIO_BACKEND_H */

@@ -7,9 +7,53 @@
 
 #include "internal.h"
 
-#define KNOWN_FLAGS (PINDIO_CTX_SQPOLL | PINDIO_CTX_IOPOLL | \
+#define URING_FLAGS (PINDIO_CTX_SQPOLL | PINDIO_CTX_IOPOLL | \
 		     PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER | \
 		     PINDIO_CTX_DEFER_TASKRUN)
+#define KNOWN_FLAGS (URING_FLAGS | PINDIO_CTX_LIBAIO | PINDIO_CTX_NO_FALLBACK)
+
+/* Only the first fallback of the process is a warning (atomic). */
+static int fallback_warned;
+
+static int aio_init(struct pindio_ctx *ctx)
+{
+	if (ctx->flags & URING_FLAGS)
+		info(ctx, "PINDIO_CTX flags 0x%x apply to io_uring only; dropped on libaio\n",
+		     ctx->flags & URING_FLAGS);
+	ctx->flags &= ~(URING_FLAGS | PINDIO_CTX_NO_FALLBACK);
+	ctx->flags |= PINDIO_CTX_LIBAIO;
+	ctx->backend = &backend_aio;
+	return ctx->backend->init(ctx);
+}
+
+/*
+ * io_uring, unless libaio was asked for; libaio also when io_uring_setup
+ * says ENOSYS or EPERM and the caller did not forbid the fallback.
+ */
+static int backend_init(struct pindio_ctx *ctx)
+{
+	int ret;
+
+	if (ctx->flags & PINDIO_CTX_LIBAIO)
+		return aio_init(ctx);
+	ctx->backend = &backend_uring;
+	ret = ctx->backend->init(ctx);
+	if ((ret != -ENOSYS && ret != -EPERM) ||
+	    (ctx->flags & PINDIO_CTX_NO_FALLBACK))
+		return ret;
+
+	/* uring_init() set fallback_reason. */
+	ret = aio_init(ctx);
+	if (ret < 0)
+		return ret;
+	if (!__atomic_exchange_n(&fallback_warned, 1, __ATOMIC_RELAXED))
+		warn(ctx, "io_uring is not available (%s); using libaio instead: plain O_DIRECT I/O, buffers are not pinned long-term, no splice\n",
+		     ctx->fallback_reason);
+	else
+		info(ctx, "io_uring is not available (%s); using libaio instead\n",
+		     ctx->fallback_reason);
+	return 0;
+}
 
 PINDIO_EXPORT
 int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
@@ -25,6 +69,8 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 	ctx->queue_depth = queue_depth;
 	list_init(&ctx->retiring);
 	list_init(&ctx->all_bufs);
+	list_init(&ctx->splices);
+	list_init(&ctx->idle_pipes);
 	ctx->flags = flags;
 	log_init(ctx);
 
@@ -63,8 +109,7 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 		fail(ctx, ret, "out of memory for %u requests", queue_depth);
 		goto err_free;
 	}
-	ctx->backend = &backend_uring;
-	ret = ctx->backend->init(ctx);
+	ret = backend_init(ctx);
 	if (ret < 0)
 		goto err_pool;
 	account_ctx_init(ctx);
@@ -96,6 +141,8 @@ void ctx_free(struct pindio_ctx *ctx)
 	}
 	pin_teardown(ctx);
 	ctx->backend->fini(ctx);
+	/* After the ring: a splice it cancelled is freed with its pipes. */
+	splice_ctx_fini(ctx);
 	account_ctx_fini(ctx);
 	io_pool_fini(ctx);
 	info(ctx, "context %p freed\n", (void *)ctx);
@@ -139,4 +186,28 @@ PINDIO_EXPORT
 unsigned int pindio_ctx_get_flags(struct pindio_ctx *ctx)
 {
 	return ctx ? ctx->flags : 0;
+}
+
+PINDIO_EXPORT
+enum pindio_backend pindio_ctx_get_backend(struct pindio_ctx *ctx)
+{
+	return ctx ? ctx->backend->id : PINDIO_BACKEND_IO_URING;
+}
+
+PINDIO_EXPORT
+const char *pindio_backend_name(enum pindio_backend backend)
+{
+	switch (backend) {
+	case PINDIO_BACKEND_IO_URING:
+		return backend_uring.name;
+	case PINDIO_BACKEND_LIBAIO:
+		return backend_aio.name;
+	}
+	return NULL;
+}
+
+PINDIO_EXPORT
+const char *pindio_ctx_get_fallback_reason(struct pindio_ctx *ctx)
+{
+	return ctx && ctx->fallback_reason[0] ? ctx->fallback_reason : NULL;
 }

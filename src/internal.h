@@ -33,12 +33,19 @@ static inline int64_t now_ms(void)
 /* How long context teardown waits for requests still in flight. */
 #define TEARDOWN_WAIT_MS	10000
 
-/* One queued or in-flight request; the pool holds queue_depth of them. */
+struct splice_op;
+
+/*
+ * One queued or in-flight request; the pool holds queue_depth of them.  A
+ * request is the caller's, or a step of a splice (@op), which holds its
+ * requests from start to end and reports to the caller once.
+ */
 struct req {
 	pindio_complete_fn fn;
 	void *data;
-	struct pindio_buf *buf;	/* registered buffer used, or NULL */
-	size_t dma_len;		/* bytes of a plain request (short-term pin) */
+	struct pindio_buf *buf;	/* registered buffer whose memory it uses */
+	size_t dma_len;		/* bytes pinned for its duration only */
+	struct splice_op *op;	/* the splice it is a step of, or NULL */
 	struct req *next_free;
 };
 
@@ -138,14 +145,23 @@ struct pindio_ctx {
 	int log_priority;
 	char last_error[1024];
 
-	/* backend (io_uring today) */
+	/* backend */
 	const struct backend_ops *backend;
 	void *backend_data;
+	char fallback_reason[256];	/* why not io_uring, "" if it is */
 
 	/* request pool: no allocation on the I/O path */
 	struct req *reqs;
 	struct req *free_reqs;
-	unsigned int inflight;	/* queued + submitted, not yet completed */
+	unsigned int nr_free_reqs;
+	/* the caller's requests (a splice counting one) queued or
+	 * submitted, not yet completed */
+	unsigned int inflight;
+
+	/* splices: running ones and idle pipes (splice.c) */
+	struct list_node splices;
+	struct list_node idle_pipes;
+	unsigned int nr_idle_pipes;
 
 	/* registered buffers, sorted by address for lookup by pointer */
 	struct pindio_buf **bufs;
@@ -207,11 +223,26 @@ int ctx_fail(struct pindio_ctx *ctx, int priority, int errnum,
 void ctx_free(struct pindio_ctx *ctx);
 
 /* io.c */
-void req_complete(struct pindio_ctx *ctx, struct req *req, int res);
+unsigned int req_complete(struct pindio_ctx *ctx, struct req *req, int res);
+struct req *req_get(struct pindio_ctx *ctx);
+void req_put(struct pindio_ctx *ctx, struct req *req);
 int io_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms);
 int io_pool_init(struct pindio_ctx *ctx);
 void io_pool_fini(struct pindio_ctx *ctx);
 int io_drain(struct pindio_ctx *ctx, int timeout_ms);
+
+/* Waiting for one request in a synchronous helper. */
+struct sync_wait {
+	int res;
+	bool done;
+};
+void sync_done(void *data, int res);
+int sync_wait(struct pindio_ctx *ctx, struct sync_wait *w,
+	      pindio_complete_fn *fn, void **data);
+
+/* splice.c */
+unsigned int splice_step(struct pindio_ctx *ctx, struct req *req, int res);
+void splice_ctx_fini(struct pindio_ctx *ctx);
 
 /* pin.c */
 struct pindio_buf *pin_lookup(struct pindio_ctx *ctx, const void *addr,

@@ -22,7 +22,26 @@ int io_pool_init(struct pindio_ctx *ctx)
 		ctx->reqs[i].next_free = i + 1 < ctx->queue_depth ?
 					 &ctx->reqs[i + 1] : NULL;
 	ctx->free_reqs = ctx->reqs;
+	ctx->nr_free_reqs = ctx->queue_depth;
 	return 0;
+}
+
+struct req *req_get(struct pindio_ctx *ctx)
+{
+	struct req *req = ctx->free_reqs;
+
+	if (likely(req)) {
+		ctx->free_reqs = req->next_free;
+		ctx->nr_free_reqs--;
+	}
+	return req;
+}
+
+void req_put(struct pindio_ctx *ctx, struct req *req)
+{
+	req->next_free = ctx->free_reqs;
+	ctx->free_reqs = req;
+	ctx->nr_free_reqs++;
 }
 
 void io_pool_fini(struct pindio_ctx *ctx)
@@ -32,18 +51,21 @@ void io_pool_fini(struct pindio_ctx *ctx)
 	ctx->free_reqs = NULL;
 }
 
-void req_complete(struct pindio_ctx *ctx, struct req *req, int res)
+/* Returns the number of the caller's requests completed: 0 or 1. */
+unsigned int req_complete(struct pindio_ctx *ctx, struct req *req, int res)
 {
 	pindio_complete_fn fn = req->fn;
 	struct pindio_buf *buf = req->buf;
 	size_t dma_len = req->dma_len;
 	void *data = req->data;
 
+	if (req->op)
+		return splice_step(ctx, req, res);
+
 	/* Back in the pool first, so that the callback may queue again. */
-	req->next_free = ctx->free_reqs;
-	ctx->free_reqs = req;
+	req_put(ctx, req);
 	ctx->inflight--;
-	if (!buf)
+	if (dma_len)
 		account_dma_end(ctx, dma_len);
 	if (fn)
 		fn(data, res);
@@ -53,6 +75,43 @@ void req_complete(struct pindio_ctx *ctx, struct req *req, int res)
 	 */
 	if (buf)
 		pin_buf_io_done(buf);
+	return 1;
+}
+
+/*
+ * A request was queued: count it, and hold @req->buf, whose memory it
+ * uses.  @pinned_now: the kernel pins its pages for its duration (a plain
+ * request, or any request on a backend without long-term pins).
+ */
+static void req_queued(struct pindio_ctx *ctx, struct req *req, size_t len,
+		       bool pinned_now)
+{
+	ctx->inflight++;
+	if (req->buf)
+		req->buf->inflight++;
+	req->dma_len = pinned_now ? len : 0;
+	if (pinned_now)
+		account_dma_start(ctx, len);
+}
+
+/* -ESTALE when [@addr, +@len) is memory of a released library buffer. */
+static int check_retiring(struct pindio_ctx *ctx, const void *addr, size_t len)
+{
+	struct pindio_buf *old;
+
+	if (likely(list_empty(&ctx->retiring)))
+		return 0;
+	old = pin_retiring_lookup(ctx, addr, len);
+	if (!old)
+		return 0;
+	return fail(ctx, -ESTALE, "[%p, +%zu) is memory of buffer %p, allocated by pindio and released: it is unmapped once its last request completes; allocate another buffer",
+		    addr, len, (void *)old);
+}
+
+static int queue_full(struct pindio_ctx *ctx)
+{
+	return fail_quiet(ctx, -EBUSY, "all %u requests of the queue depth are queued or in flight; reap completions first",
+			  ctx->queue_depth);
 }
 
 /* Say which O_DIRECT rule a request broke (the slow half of check_rw). */
@@ -100,36 +159,22 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	}
 	req = ctx->free_reqs;
 	if (unlikely(!req)) {
-		*err = fail_quiet(ctx, -EBUSY, "all %u requests of the queue depth are queued or in flight; reap completions first",
-			    ctx->queue_depth);
+		*err = queue_full(ctx);
 		return NULL;
 	}
 	req->fn = fn;
 	req->data = data;
+	req->op = NULL;
 	req->buf = fixed ? fixed : pin_lookup(ctx, buf, len);
-	req->dma_len = 0;
-	if (unlikely(!req->buf && !list_empty(&ctx->retiring))) {
-		struct pindio_buf *old = pin_retiring_lookup(ctx, buf, len);
-
-		if (old) {
-			*err = fail(ctx, -ESTALE, "[%p, +%zu) is memory of buffer %p, allocated by pindio and released: it is unmapped once its last request completes; allocate another buffer",
-				    buf, len, (void *)old);
-			return NULL;
-		}
-	}
+	if (unlikely(!req->buf && (*err = check_retiring(ctx, buf, len)) < 0))
+		return NULL;
 	ret = ctx->backend->queue_rw(ctx, req, write, file, buf, len, offset);
 	if (unlikely(ret < 0)) {
 		*err = ret;
 		return NULL;
 	}
-	ctx->free_reqs = req->next_free;
-	ctx->inflight++;
-	if (req->buf) {
-		req->buf->inflight++;
-	} else {
-		req->dma_len = len;
-		account_dma_start(ctx, len);
-	}
+	req_get(ctx);
+	req_queued(ctx, req, len, !req->buf || !ctx->backend->longterm_pins);
 	return req;
 }
 
@@ -269,12 +314,7 @@ int io_drain(struct pindio_ctx *ctx, int timeout_ms)
 	return ctx->inflight ? (ret < 0 ? ret : -ETIMEDOUT) : 0;
 }
 
-struct sync_wait {
-	int res;
-	bool done;
-};
-
-static void sync_done(void *data, int res)
+void sync_done(void *data, int res)
 {
 	struct sync_wait *w = data;
 
@@ -282,37 +322,53 @@ static void sync_done(void *data, int res)
 	w->done = true;
 }
 
+/*
+ * Reap until @w is done.  When the ring cannot take requests any more,
+ * detach the request (@fn, @data are its callback fields) from the
+ * caller's stack frame so that a later completion cannot write to it.
+ */
+int sync_wait(struct pindio_ctx *ctx, struct sync_wait *w,
+	      pindio_complete_fn *fn, void **data)
+{
+	int ret;
+
+	while (!w->done) {
+		ret = io_reap(ctx, 1, -1);
+		if (ret >= 0 || ret == -EINTR)
+			continue;
+		*fn = NULL;
+		*data = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+static ssize_t sync_result(struct pindio_ctx *ctx, const struct sync_wait *w,
+			   bool write, size_t len, uint64_t offset)
+{
+	if (w->res < 0)
+		return fail(ctx, w->res, "%s of %zu bytes at offset %" PRIu64 " failed: %s",
+			    write ? "write" : "read", len, offset,
+			    strerror(-w->res));
+	return w->res;
+}
+
 static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
 		       size_t len, uint64_t offset)
 {
 	struct sync_wait w = { 0, false };
-	struct pindio_ctx *ctx;
 	struct req *req;
-	int err = 0, ret;
+	int err = 0;
 
 	if (!file)
 		return -EINVAL;
-	ctx = file->ctx;
 	req = queue_rw(file, write, buf, len, offset, NULL, sync_done, &w, &err);
 	if (!req)
 		return err;
-	while (!w.done) {
-		ret = io_reap(ctx, 1, -1);
-		if (ret >= 0 || ret == -EINTR)
-			continue;
-		/*
-		 * The ring cannot take the request.  Detach it from this
-		 * stack frame so a later completion cannot write to it.
-		 */
-		req->fn = NULL;
-		req->data = NULL;
-		return ret;
-	}
-	if (w.res < 0)
-		return fail(ctx, w.res, "%s of %zu bytes at offset %" PRIu64 " failed: %s",
-			    write ? "write" : "read", len, offset,
-			    strerror(-w.res));
-	return w.res;
+	err = sync_wait(file->ctx, &w, &req->fn, &req->data);
+	if (err < 0)
+		return err;
+	return sync_result(file->ctx, &w, write, len, offset);
 }
 
 PINDIO_EXPORT
@@ -327,4 +383,171 @@ ssize_t pindio_file_pwrite(struct pindio_file *file, const void *buf,
 			   size_t len, uint64_t offset)
 {
 	return sync_rw(file, true, (void *)buf, len, offset);
+}
+
+/* ---- vectored I/O ------------------------------------------------------- */
+
+/*
+ * Check the segments against the file's O_DIRECT rules, one by one, and
+ * find the registered buffer they use.  *@total: their length;
+ * *@fixed: every segment lies in *@bufp.
+ */
+static int check_iov(struct pindio_file *file, const struct iovec *iov,
+		     int iovcnt, uint64_t offset, size_t *total,
+		     struct pindio_buf **bufp, bool *fixed)
+{
+	struct pindio_ctx *ctx = file->ctx;
+	struct pindio_buf *one = NULL, *b;
+	bool plain = false;
+	size_t sum = 0;
+	int i, ret;
+
+	if (!iov)
+		return fail(ctx, -EINVAL, "iovec array is NULL");
+	if (iovcnt < 1 || iovcnt > PINDIO_IOV_MAX)
+		return fail(ctx, -EINVAL, "%d segments; give 1 to %d (PINDIO_IOV_MAX)",
+			    iovcnt, PINDIO_IOV_MAX);
+	if (offset & (file->offset_align - 1))
+		return fail(ctx, -EINVAL, "file offset %" PRIu64 " is not a multiple of %u bytes, the O_DIRECT alignment of this file",
+			    offset, file->offset_align);
+	for (i = 0; i < iovcnt; i++) {
+		const void *base = iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		if (!len)
+			continue;
+		if (!base)
+			return fail(ctx, -EINVAL, "segment %d: address is NULL with length %zu",
+				    i, len);
+		if ((uintptr_t)base & (file->mem_align - 1))
+			return fail(ctx, -EINVAL, "segment %d: address %p is not aligned to %u bytes, as O_DIRECT on this file requires; use pindio_buf_alloc() or posix_memalign()",
+				    i, base, file->mem_align);
+		if (len & (file->offset_align - 1))
+			return fail(ctx, -EINVAL, "segment %d: length %zu is not a multiple of %u bytes, the O_DIRECT alignment of this file",
+				    i, len, file->offset_align);
+		if (len > PINDIO_IO_MAX_LEN - sum)
+			return fail(ctx, -EINVAL, "segments 0-%d add up to more than the kernel's limit of %lu bytes for one request; split the request",
+				    i, PINDIO_IO_MAX_LEN);
+		sum += len;
+
+		b = pin_lookup(ctx, base, len);
+		if (!b) {
+			ret = check_retiring(ctx, base, len);
+			if (ret < 0)
+				return ret;
+			plain = true;
+			continue;
+		}
+		if (one && b != one)
+			return fail(ctx, -EXDEV, "segment %d lies in registered buffer %d, an earlier one in buffer %d: a vectored request may use one registered buffer (the kernel's READV_FIXED takes one index); split the request, or register one buffer covering both",
+				    i, b->index, one->index);
+		one = b;
+	}
+	if (!sum)
+		return fail(ctx, -EINVAL, "the %d segments have no bytes; give at least %u",
+			    iovcnt, file->offset_align);
+	*total = sum;
+	*bufp = one;
+	*fixed = one && !plain;
+	return 0;
+}
+
+static struct req *queue_rwv(struct pindio_file *file, bool write,
+			     const struct iovec *iov, int iovcnt,
+			     uint64_t offset, pindio_complete_fn fn,
+			     void *data, size_t *total, int *err)
+{
+	struct pindio_ctx *ctx = file->ctx;
+	struct pindio_buf *buf = NULL;
+	bool fixed = false;
+	struct req *req;
+	int ret;
+
+	ret = check_iov(file, iov, iovcnt, offset, total, &buf, &fixed);
+	if (ret < 0) {
+		*err = ret;
+		return NULL;
+	}
+	req = ctx->free_reqs;
+	if (unlikely(!req)) {
+		*err = queue_full(ctx);
+		return NULL;
+	}
+	req->fn = fn;
+	req->data = data;
+	req->op = NULL;
+	req->buf = buf;
+	/* 1 when the backend used the buffer's long-term pin. */
+	ret = ctx->backend->queue_rwv(ctx, req, write, file, iov, iovcnt,
+				      offset, fixed);
+	if (unlikely(ret < 0)) {
+		*err = ret;
+		return NULL;
+	}
+	req_get(ctx);
+	req_queued(ctx, req, *total, ret == 0);
+	return req;
+}
+
+static int queue_vec(struct pindio_file *file, bool write,
+		     const struct iovec *iov, int iovcnt, uint64_t offset,
+		     pindio_complete_fn fn, void *data)
+{
+	size_t total;
+	int err = 0;
+
+	if (unlikely(!file))
+		return -EINVAL;
+	return queue_rwv(file, write, iov, iovcnt, offset, fn, data, &total,
+			 &err) ? 0 : err;
+}
+
+PINDIO_EXPORT
+int pindio_file_readv(struct pindio_file *file, const struct iovec *iov,
+		      int iovcnt, uint64_t offset, pindio_complete_fn fn,
+		      void *data)
+{
+	return queue_vec(file, false, iov, iovcnt, offset, fn, data);
+}
+
+PINDIO_EXPORT
+int pindio_file_writev(struct pindio_file *file, const struct iovec *iov,
+		       int iovcnt, uint64_t offset, pindio_complete_fn fn,
+		       void *data)
+{
+	return queue_vec(file, true, iov, iovcnt, offset, fn, data);
+}
+
+static ssize_t sync_rwv(struct pindio_file *file, bool write,
+			const struct iovec *iov, int iovcnt, uint64_t offset)
+{
+	struct sync_wait w = { 0, false };
+	struct req *req;
+	size_t total;
+	int err = 0;
+
+	if (!file)
+		return -EINVAL;
+	req = queue_rwv(file, write, iov, iovcnt, offset, sync_done, &w,
+			&total, &err);
+	if (!req)
+		return err;
+	err = sync_wait(file->ctx, &w, &req->fn, &req->data);
+	if (err < 0)
+		return err;
+	return sync_result(file->ctx, &w, write, total, offset);
+}
+
+PINDIO_EXPORT
+ssize_t pindio_file_preadv(struct pindio_file *file, const struct iovec *iov,
+			   int iovcnt, uint64_t offset)
+{
+	return sync_rwv(file, false, iov, iovcnt, offset);
+}
+
+PINDIO_EXPORT
+ssize_t pindio_file_pwritev(struct pindio_file *file, const struct iovec *iov,
+			    int iovcnt, uint64_t offset)
+{
+	return sync_rwv(file, true, iov, iovcnt, offset);
 }

@@ -550,6 +550,18 @@ static void buf_index(struct pindio_ctx *ctx, struct pindio_buf *buf)
 }
 
 /*
+ * On a backend without long-term pins a registration is accounting only:
+ * the region pins and charges nothing (each request's pages are pinned
+ * for its duration, and counted as such).
+ */
+static void region_not_pinned(struct pin_region *r)
+{
+	r->charged_pages = 0;
+	r->pages = 0;
+	r->memlock = false;
+}
+
+/*
  * Register [addr, addr + pin_len) in a free slot: @len of it is the
  * buffer's usable length.  @map is library memory the region owns;
  * @parent, the region whose memory a per-ring copy keeps alive.
@@ -558,6 +570,7 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 			size_t pin_len, char *map, size_t map_len,
 			struct pin_region *parent, struct pindio_buf **out)
 {
+	bool longterm = ctx->backend->longterm_pins;
 	struct vma_part *parts = NULL;
 	struct pindio_buf *buf, *other;
 	struct pin_region *r;
@@ -595,7 +608,7 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 
 	/* What the kernel will charge, as far as can be told beforehand. */
 	account_charge(ctx, r, parts, nr);
-	ret = account_predict(ctx, r, addr, pin_len);
+	ret = longterm ? account_predict(ctx, r, addr, pin_len) : 0;
 	if (ret < 0)
 		goto err_free;
 
@@ -609,7 +622,9 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 			   PINDIO_BUF_MAX_COUNT);
 		goto err_free;
 	}
-	if (!map && !parent) {
+	/* A fork must not copy pages the kernel holds (pages not held
+	 * long-term are the caller's business, as for any O_DIRECT). */
+	if (longterm && !map && !parent) {
 		ret = region_dontfork(r, parts, nr);
 		if (ret < 0) {
 			fail(ctx, ret, "madvise(MADV_DONTFORK) on [%p, +%zu) failed: %s",
@@ -624,6 +639,8 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 	}
 	/* Pinning faulted the pages in: now huge pages can be seen. */
 	account_charge(ctx, r, parts, nr);
+	if (!longterm)
+		region_not_pinned(r);
 	buf_index(ctx, buf);
 
 	/* Only now may the region own memory or a parent: nothing fails. */
@@ -771,6 +788,17 @@ static void buf_retire(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	list_add_tail(&ctx->retiring, &buf->retiring_node);
 }
 
+/*
+ * No tag CQE will say when the kernel let go of @buf: a clone's node is
+ * dropped with the last request that used it, which completes before its
+ * CQE is seen; a backend without long-term pins holds nothing once the
+ * last request is done.
+ */
+static bool buf_untagged(const struct pindio_buf *buf)
+{
+	return buf->shared || !buf->ctx->backend->longterm_pins;
+}
+
 /* Empty @buf's slot; it stays allocated (see pindio_buf_release()). */
 static int buf_release(struct pindio_buf *buf)
 {
@@ -794,11 +822,7 @@ static int buf_release(struct pindio_buf *buf)
 	dbg(ctx, "buffer %d released: %p +%zu, %u requests in flight\n",
 	    buf->index, (void *)buf->addr, buf->len, buf->inflight);
 	buf_retire(ctx, buf);
-	/*
-	 * A clone has no tag: the kernel drops its node with the last
-	 * request that used it, which completes before its CQE is seen.
-	 */
-	if (buf->shared && !buf->inflight)
+	if (buf_untagged(buf) && !buf->inflight)
 		buf_released(ctx, buf);
 	return 0;
 }
@@ -820,7 +844,7 @@ int pindio_buf_release(struct pindio_buf *buf)
 /* The kernel posted @buf's tag: this ring no longer pins its pages. */
 void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf)
 {
-	if (buf->state != BUF_RETIRING || buf->shared) {
+	if (buf->state != BUF_RETIRING || buf_untagged(buf)) {
 		err(ctx, "tag CQE for buffer %p in state %d; ignored\n",
 		    (void *)buf, buf->state);
 		return;
@@ -835,7 +859,7 @@ void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf)
 void pin_buf_io_done(struct pindio_buf *buf)
 {
 	buf->inflight--;
-	if (buf->shared && buf->state == BUF_RETIRING && !buf->inflight)
+	if (buf_untagged(buf) && buf->state == BUF_RETIRING && !buf->inflight)
 		buf_released(buf->ctx, buf);
 	buf_maybe_free(buf);
 }
@@ -869,7 +893,7 @@ void pin_teardown(struct pindio_ctx *ctx)
 	io_reap(ctx, 0, 0);
 	list_for_each_safe(pos, tmp, &ctx->retiring) {
 		buf = list_entry(pos, struct pindio_buf, retiring_node);
-		if (!buf->shared)
+		if (!buf_untagged(buf))
 			warn(ctx, "buffer %p +%zu: the kernel posted no release at teardown (%u requests in flight); forgetting it\n",
 			     (void *)buf->addr, buf->len, buf->inflight);
 		buf_released(ctx, buf);
@@ -971,6 +995,9 @@ int pindio_ctx_clone_bufs(struct pindio_ctx *dst, struct pindio_ctx *src)
 	if (bufs_reserve(dst, src->nr_bufs) < 0)
 		return fail(dst, -ENOMEM, "out of memory for the buffer index");
 
+	/* Registration is accounting only there: nothing to share. */
+	if (!dst->backend->longterm_pins || dst->backend != src->backend)
+		return clone_per_ring(dst, src);
 	/* The kernel shares only between rings charged to the same user. */
 	ret = dst->memlock_applies == src->memlock_applies ?
 	      dst->backend->buf_clone(dst, src) : -EXDEV;
@@ -1092,6 +1119,7 @@ int pindio_buf_get_info(struct pindio_buf *buf, struct pindio_buf_info *info,
 	i.inflight = buf->inflight;
 	i.lib_owned = buf->lib_owned;
 	i.shared = buf->shared;
+	i.longterm = buf->ctx->backend->longterm_pins;
 	/* A released buffer pins nothing: its region is gone. */
 	if (r) {
 		i.pinned_len = r->len;

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Smoke test for dio-bench: every engine with every workload for a second,
-# the default two-engine comparison, the refusal of bad options, and no
-# scratch file left behind, not even after SIGINT.
+# Smoke test for dio-bench: every engine with every workload it runs for a
+# second, the default two-engine comparison, an engine list with its
+# ratios, the refusal of bad options, and no scratch file left behind, not
+# even after SIGINT.
 #
 # Run by `make check` with top_builddir and top_srcdir set.  The bench
 # makes its scratch file in the current directory, so everything runs in
@@ -71,8 +72,11 @@ if [ "$rc" -ne 0 ] && grep -q O_DIRECT "$err"; then
 fi
 
 # ---- each engine x each workload ----------------------------------------
-for engine in uring-fixed uring; do
-	for rw in read write randread randwrite; do
+for engine in uring-fixed uring libaio splice; do
+	rws="read write randread randwrite"
+	# splice moves file data to /dev/null: reads only.
+	[ "$engine" = splice ] && rws="read randread"
+	for rw in $rws; do
 		what="--engine=$engine --rw=$rw"
 		run --engine="$engine" --rw="$rw" --runtime=1 --size=8m
 		if [ "$rc" -ne 0 ]; then
@@ -102,18 +106,34 @@ fi
 align=$(sed -n 's/.*O_DIRECT alignment: mem [0-9]*, offset \([0-9]*\).*/\1/p' "$out")
 align=${align:-0}
 
-# ---- bad options: exit 2 and a message naming the option -----------------
-# bad NAME ARG: the bad ARG comes last, so it overrides the valid defaults
-bad() {
-	local name=$1 arg=$2
+# ---- an engine list: rows in the order given, ratios to the first ---------
+run --engine=uring-fixed,libaio,splice --rw=read --bs=128k --runtime=1 --size=8m
+if [ "$rc" -ne 0 ]; then
+	fail "engine list: exit $rc"
+elif ! has_row uring-fixed read || ! has_row libaio read || ! has_row splice read; then
+	fail "engine list: missing a read row for uring-fixed, libaio or splice"
+elif [ "$(awk '$2 == "read" { printf "%s ", $1 }' "$out")" != "uring-fixed libaio splice " ]; then
+	fail "engine list: rows not in the order given"
+elif ! grep -q '^ratio libaio/uring-fixed bandwidth: [0-9]' "$out" ||
+     ! grep -q '^ratio splice/uring-fixed bandwidth: [0-9]' "$out"; then
+	fail "engine list: no ratio lines against the first engine"
+else
+	pass "engine list (three rows in order, two ratios)"
+fi
 
-	run --runtime=1 --size=8m "$arg"
+# ---- bad options: exit 2 and a message naming the option -----------------
+# bad NAME ARG...: the bad ARGs come last, so they override the valid defaults
+bad() {
+	local name=$1
+
+	shift
+	run --runtime=1 --size=8m "$@"
 	if [ "$rc" -ne 2 ]; then
-		fail "$arg: exit $rc, expected 2"
+		fail "$*: exit $rc, expected 2"
 	elif ! grep -q -e "$name" "$err"; then
-		fail "$arg: message does not name $name"
+		fail "$*: message does not name $name"
 	else
-		pass "$arg refused: $(head -n1 "$err")"
+		pass "$* refused: $(head -n1 "$err")"
 	fi
 }
 
@@ -132,6 +152,9 @@ bad --iodepth --iodepth=0
 bad --iodepth --iodepth=abc
 bad --rw --rw=bogus
 bad --engine --engine=bogus
+bad --engine --engine=uring,uring
+bad --engine --engine=uring,
+bad 'splice reads' --engine=splice --rw=write
 bad --runtime --runtime=0
 bad --size --size=1x
 bad --nope --nope

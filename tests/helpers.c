@@ -233,13 +233,16 @@ void fill_pattern(void *buf, size_t len, uint64_t seed)
 	}
 }
 
-/* Every suite needs a ring; without io_uring the whole suite is a skip. */
+/*
+ * Every suite needs a ring; without io_uring the whole suite is a skip.
+ * NO_FALLBACK: a context that fell back to libaio is no ring.
+ */
 static bool uring_usable(void)
 {
 	struct pindio_ctx *ctx = NULL;
 	int ret;
 
-	ret = pindio_ctx_new(1, 0, &ctx);
+	ret = pindio_ctx_new(1, PINDIO_CTX_NO_FALLBACK, &ctx);
 	if (ret == -ENOSYS || ret == -EPERM) {
 		printf("SKIP: all tests: io_uring is not available here (%s)\n",
 		       strerror(-ret));
