@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * dio-bench: measure what registered (fixed) buffers buy over plain
- * O_DIRECT I/O through the same io_uring context.
+ * O_DIRECT I/O through the same io_uring context, and over libaio and
+ * splice.
  *
- * Two engines run the same workload one after the other:
+ * The engines run the same workload one after the other:
  *   uring-fixed  one buffer from pindio_buf_alloc(), registered with the
  *                ring, so every request is READ_FIXED/WRITE_FIXED and the
  *                kernel does not pin pages per request;
  *   uring        the same amount of posix_memalign() memory, so every
- *                request is a plain READ/WRITE that pins its pages itself.
+ *                request is a plain READ/WRITE that pins its pages itself;
+ *   libaio       the same plain memory through pindio's libaio backend;
+ *   splice       reads only: each request splices bs bytes of the file
+ *                into /dev/null through a pipe (pindio_file_splice()), so
+ *                no user memory at all; bandwidth is what it measures.
  *
  * Exit status: 0 success, 1 I/O or library error, 2 bad option.
  */
@@ -68,13 +73,19 @@ static const char *const rw_names[] = {
 enum engine_id {
 	ENGINE_FIXED,
 	ENGINE_PLAIN,
+	ENGINE_AIO,
+	ENGINE_SPLICE,
 	NR_ENGINES,
 };
 
 static const char *const engine_names[] = {
 	[ENGINE_FIXED]	= "uring-fixed",
 	[ENGINE_PLAIN]	= "uring",
+	[ENGINE_AIO]	= "libaio",
+	[ENGINE_SPLICE]	= "splice",
 };
+
+#define DEFAULT_ENGINES	((1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN))
 
 struct options {
 	const char *filename;		/* NULL: scratch file */
@@ -84,6 +95,8 @@ struct options {
 	uint64_t size;			/* 0: not given */
 	unsigned int runtime;
 	unsigned int engines;		/* bit per enum engine_id */
+	enum engine_id order[NR_ENGINES];	/* in the order given */
+	unsigned int nr_engines;
 	bool pins;			/* print the pin account after each run */
 	const char *probe;		/* --probe: print what backs it, exit */
 };
@@ -116,6 +129,8 @@ struct slot {
 };
 
 struct run {
+	enum engine_id engine;
+	int null_fd;			/* splice target: /dev/null */
 	const struct options *opt;
 	const struct target *tgt;
 	struct pindio_ctx *ctx;
@@ -242,7 +257,8 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: dio-bench [OPTION]...\n"
 "Compare O_DIRECT I/O from registered buffers (uring-fixed) with plain\n"
-"buffers (uring) through the same io_uring context.\n"
+"buffers (uring) through the same io_uring context, and with libaio and\n"
+"splice.\n"
 "\n"
 "  --filename=PATH   existing file or block device; default: a scratch file\n"
 "                    " SCRATCH_TMPL " in the current directory,\n"
@@ -254,7 +270,10 @@ static void usage(FILE *f)
 "  --size=SIZE       bytes of the target to use; default 256m for the\n"
 "                    scratch file, the whole file or device otherwise\n"
 "  --runtime=SECS    seconds per engine, 1-%u (default %u)\n"
-"  --engine=NAME     uring-fixed or uring (default: both, then compare)\n"
+"  --engine=LIST     comma-separated engines to run in that order:\n"
+"                    uring-fixed, uring, libaio, splice (reads only:\n"
+"                    file -> pipe -> /dev/null), or all; default\n"
+"                    uring-fixed,uring.  Ratios compare each to the first\n"
 "  --pins            after each engine's run, print pindio's pin account\n"
 "                    (every buffer, plain DMA in flight, the memlock\n"
 "                    budget) and whether it agrees with the kernel's VmPin\n"
@@ -380,6 +399,44 @@ static const struct opt_def opt_defs[] = {
 	{ "help",	OPT_HELP,	false },
 };
 
+static void add_engine(struct options *opt, enum engine_id e, const char *val)
+{
+	if (opt->engines & (1U << e))
+		bad_option("--engine=%s: %s is listed twice", val, engine_names[e]);
+	opt->engines |= 1U << e;
+	opt->order[opt->nr_engines++] = e;
+}
+
+/* "all", or names separated by commas: run in the order given. */
+static void parse_engines(struct options *opt, const char *val)
+{
+	const char *p = val;
+	unsigned int i;
+
+	opt->engines = 0;
+	opt->nr_engines = 0;
+	if (strcmp(val, "all") == 0) {
+		for (i = 0; i < NR_ENGINES; i++)
+			add_engine(opt, i, val);
+		return;
+	}
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		for (i = 0; i < NR_ENGINES; i++)
+			if (strlen(engine_names[i]) == len &&
+			    strncmp(p, engine_names[i], len) == 0)
+				break;
+		if (i == NR_ENGINES)
+			bad_option("--engine=%s: unknown engine '%.*s'; use uring-fixed, uring, libaio, splice, a comma-separated list of them, or all",
+				   val, (int)len, p);
+		add_engine(opt, i, val);
+		if (!p[len])
+			return;
+		p += len + 1;
+	}
+}
+
 static void set_option(struct options *opt, enum opt_id id, const char *val)
 {
 	uint64_t v;
@@ -425,14 +482,8 @@ static void set_option(struct options *opt, enum opt_id id, const char *val)
 		opt->runtime = (unsigned int)v;
 		return;
 	case OPT_ENGINE:
-		for (i = 0; i < NR_ENGINES; i++) {
-			if (strcmp(val, engine_names[i]) == 0) {
-				opt->engines = 1U << i;
-				return;
-			}
-		}
-		bad_option("--engine=%s: unknown engine; use uring-fixed or uring (default: both)",
-			   val);
+		parse_engines(opt, val);
+		return;
 	case OPT_PINS:
 		opt->pins = true;
 		return;
@@ -705,7 +756,12 @@ static int queue_slot(struct slot *slot)
 	if (!slot->deferred)
 		slot->offset = next_offset(run);
 	slot->start_ns = now_ns();
-	if (is_write(run->opt)) {
+	if (run->engine == ENGINE_SPLICE) {
+		fn = "pindio_file_splice";
+		ret = pindio_file_splice(run->file, slot->offset, run->null_fd,
+					 PINDIO_SPLICE_NO_OFFSET, run->opt->bs,
+					 complete, slot);
+	} else if (is_write(run->opt)) {
 		fn = "pindio_file_write";
 		ret = pindio_file_write(run->file, slot->buf, run->opt->bs,
 					slot->offset, complete, slot);
@@ -878,16 +934,28 @@ static int run_engine(enum engine_id engine, const struct options *opt,
 	int ret, status;
 
 	memset(&run, 0, sizeof(run));
+	run.engine = engine;
+	run.null_fd = -1;
 	run.opt = opt;
 	run.tgt = tgt;
 	run.nr_blocks = tgt->size / opt->bs;
 	/* The same seed for both engines: they see the same offsets. */
 	run.rng = 0x853c49e6748fea9bULL;
 
-	ret = pindio_ctx_new(opt->iodepth, PINDIO_CTX_DEFAULT, &run.ctx);
+	/*
+	 * The io_uring engines must not fall back to libaio behind our
+	 * back; a splice holds two of the context's requests.
+	 */
+	ret = pindio_ctx_new(engine == ENGINE_SPLICE ? 2 * opt->iodepth :
+			     opt->iodepth,
+			     engine == ENGINE_AIO ? PINDIO_CTX_LIBAIO :
+			     PINDIO_CTX_DEFAULT | PINDIO_CTX_NO_FALLBACK,
+			     &run.ctx);
 	if (ret < 0) {
-		fprintf(stderr, "dio-bench: pindio_ctx_new(%u): %s\n",
-			opt->iodepth, strerror(-ret));
+		fprintf(stderr, "dio-bench: pindio_ctx_new(%u) for engine %s: %s\n",
+			opt->iodepth, engine_names[engine], strerror(-ret));
+		if (ret == -ENOSYS || ret == -EPERM)
+			fprintf(stderr, "dio-bench: io_uring is not available here; --engine=libaio still runs\n");
 		return EXIT_IO;
 	}
 	status = EXIT_IO;
@@ -897,7 +965,14 @@ static int run_engine(enum engine_id engine, const struct options *opt,
 		goto out_ctx;
 	}
 
-	if (engine == ENGINE_FIXED) {
+	if (engine == ENGINE_SPLICE) {
+		run.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (run.null_fd < 0) {
+			fprintf(stderr, "dio-bench: /dev/null: %s\n",
+				strerror(errno));
+			goto out_file;
+		}
+	} else if (engine == ENGINE_FIXED) {
 		ret = pindio_buf_alloc(run.ctx, len, 0, &pbuf);
 		if (ret < 0) {
 			char h[32];
@@ -922,7 +997,7 @@ static int run_engine(enum engine_id engine, const struct options *opt,
 		mem = p;
 	}
 	/* Writes carry random data, for the same reason the scratch file does. */
-	if (is_write(opt)) {
+	if (mem && is_write(opt)) {
 		uint64_t rng = 0xda942042e4dd58b5ULL;
 
 		fill_random(mem, len, &rng);
@@ -936,7 +1011,7 @@ static int run_engine(enum engine_id engine, const struct options *opt,
 	}
 	for (i = 0; i < opt->iodepth; i++) {
 		run.slots[i].run = &run;
-		run.slots[i].buf = mem + (size_t)(i * stride);
+		run.slots[i].buf = mem ? mem + (size_t)(i * stride) : NULL;
 	}
 
 	status = io_loop(&run);
@@ -951,6 +1026,8 @@ out_mem:
 		pindio_buf_unref(pbuf);
 	else
 		free(mem);
+	if (run.null_fd >= 0)
+		close(run.null_fd);
 out_file:
 	pindio_file_unref(run.file);
 out_ctx:
@@ -996,6 +1073,40 @@ static void print_row(enum engine_id engine, const struct options *opt,
 	       r->ios ? (double)r->lat_sum_ns / (double)r->ios / 1e3 : 0.0);
 }
 
+/*
+ * The default pair keeps its historical line, fixed over plain; any other
+ * list compares every engine with the first one given.
+ */
+static void print_ratios(const struct options *opt,
+			 const struct result *results)
+{
+	enum engine_id base = opt->order[0], e;
+	double b;
+	unsigned int i;
+
+	if (opt->engines == DEFAULT_ENGINES) {
+		double plain = iops_of(&results[ENGINE_PLAIN]);
+
+		if (plain > 0)
+			printf("ratio uring-fixed/uring IOPS: %.3f\n",
+			       iops_of(&results[ENGINE_FIXED]) / plain);
+		else
+			printf("ratio uring-fixed/uring IOPS: n/a (uring did no I/O)\n");
+		return;
+	}
+	b = iops_of(&results[base]);
+	for (i = 1; i < opt->nr_engines; i++) {
+		e = opt->order[i];
+		if (b > 0)
+			printf("ratio %s/%s bandwidth: %.3f\n", engine_names[e],
+			       engine_names[base], iops_of(&results[e]) / b);
+		else
+			printf("ratio %s/%s bandwidth: n/a (%s did no I/O)\n",
+			       engine_names[e], engine_names[base],
+			       engine_names[base]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt = {
@@ -1003,12 +1114,14 @@ int main(int argc, char **argv)
 		.bs = DEF_BS,
 		.iodepth = DEF_IODEPTH,
 		.runtime = DEF_RUNTIME,
-		.engines = (1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN),
+		.engines = DEFAULT_ENGINES,
+		.order = { ENGINE_FIXED, ENGINE_PLAIN },
+		.nr_engines = 2,
 	};
 	struct result results[NR_ENGINES];
 	struct target tgt;
 	struct stat st;
-	unsigned int e;
+	unsigned int i;
 	int fd = -1, status = 0;
 
 	install_signals();
@@ -1035,6 +1148,9 @@ int main(int argc, char **argv)
 		tgt.scratch = true;
 	}
 
+	if ((opt.engines & (1U << ENGINE_SPLICE)) && is_write(&opt))
+		bad_option("--engine=splice --rw=%s: splice reads the file into /dev/null; use --rw=read or randread, or leave splice out",
+			   rw_names[opt.rw]);
 	status = probe_target(&opt, &tgt);
 	if (status)
 		goto out;
@@ -1056,27 +1172,17 @@ int main(int argc, char **argv)
 
 	print_target(&tgt);
 	fflush(stdout);
-	for (e = 0; e < NR_ENGINES; e++) {
-		if (!(opt.engines & (1U << e)))
-			continue;
-		status = run_engine(e, &opt, &tgt, &results[e]);
+	for (i = 0; i < opt.nr_engines; i++) {
+		status = run_engine(opt.order[i], &opt, &tgt,
+				    &results[opt.order[i]]);
 		if (status || stop_signal)
 			goto out;
 	}
 
 	print_header();
-	for (e = 0; e < NR_ENGINES; e++)
-		if (opt.engines & (1U << e))
-			print_row(e, &opt, &results[e]);
-	if (opt.engines == ((1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN))) {
-		double plain = iops_of(&results[ENGINE_PLAIN]);
-
-		if (plain > 0)
-			printf("ratio uring-fixed/uring IOPS: %.3f\n",
-			       iops_of(&results[ENGINE_FIXED]) / plain);
-		else
-			printf("ratio uring-fixed/uring IOPS: n/a (uring did no I/O)\n");
-	}
+	for (i = 0; i < opt.nr_engines; i++)
+		print_row(opt.order[i], &opt, &results[opt.order[i]]);
+	print_ratios(&opt, results);
 
 out:
 	if (fd >= 0)

@@ -17,6 +17,9 @@ dist_man_MANS = \
 	man/pindio_ctx_get_queue_depth.3 \
 	man/pindio_ctx_get_flags.3 \
 	man/pindio_ctx_get_inflight.3 \
+	man/pindio_ctx_get_backend.3 \
+	man/pindio_backend_name.3 \
+	man/pindio_ctx_get_fallback_reason.3 \
 	man/pindio_ctx_last_error.3 \
 	man/pindio_ctx_submit.3 \
 	man/pindio_ctx_reap.3 \
@@ -43,6 +46,12 @@ dist_man_MANS = \
 	man/pindio_file_pwrite.3 \
 	man/pindio_file_read_fixed.3 \
 	man/pindio_file_write_fixed.3 \
+	man/pindio_file_readv.3 \
+	man/pindio_file_writev.3 \
+	man/pindio_file_preadv.3 \
+	man/pindio_file_pwritev.3 \
+	man/pindio_file_splice.3 \
+	man/pindio_file_splice_sync.3 \
 	man/pindio_buf_alloc.3 \
 	man/pindio_buf_ref.3 \
 	man/pindio_buf_unref.3 \
