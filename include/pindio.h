@@ -806,12 +806,19 @@ ssize_t pindio_file_pwritev(struct pindio_file *file, const struct iovec *iov,
  * Splice: move file data to another descriptor without copying it through
  * user space (since 0.4, io_uring only).  The file's data goes into one of
  * the context's pipes and from the pipe to the target, as linked
- * IORING_OP_SPLICE requests, a pipe's worth at a time; a splice holds two
- * of the context's queue_depth requests while it runs.
+ * IORING_OP_SPLICE requests, a pipe's worth at a time (pipes of 1 MiB, or
+ * what fs.pipe-max-size and fs.pipe-user-pages-soft allow); a splice
+ * holds two of the context's queue_depth requests while it runs, and
+ * counts as one in pindio_ctx_get_inflight().  Its steps are queued by
+ * the reap that sees the step before complete, so, like requests queued
+ * by callbacks, they reach the kernel with the next pindio_ctx_reap() or
+ * pindio_ctx_submit(): keep reaping until its callback has run (a reap
+ * that waits submits them itself).  Idle pipes are kept for the next
+ * splice (at most 4) and closed with the context.
  */
 
-/* @out_offset for a target without one (a pipe or socket), or to write
- * at a file target's current position. */
+/* @out_offset for a target without one (a pipe, socket or character
+ * device), or to write at a file target's current position. */
 #define PINDIO_SPLICE_NO_OFFSET	(-1)
 
 /**
@@ -820,22 +827,42 @@ ssize_t pindio_file_pwritev(struct pindio_file *file, const struct iovec *iov,
  *	with direct I/O into the pipe
  * @in_offset: where to start reading; a multiple of
  *	pindio_file_get_offset_align()
- * @fd_out: a pipe, a socket or a regular file open for writing
+ * @fd_out: a pipe, a socket, a regular file (not O_APPEND) or a
+ *	character device such as /dev/null, open for writing; a pipe or
+ *	socket in blocking mode
  * @out_offset: where to write in a regular file, or
- *	PINDIO_SPLICE_NO_OFFSET
- * @len: bytes to move, 1 to PINDIO_IO_MAX_LEN
+ *	PINDIO_SPLICE_NO_OFFSET: the file's position, which advances by the
+ *	bytes written
+ * @len: bytes to move, 1 to PINDIO_IO_MAX_LEN; any length: the last
+ *	direct read is rounded up to the alignment and what it read past
+ *	@len is discarded
  * @fn: called once with the bytes moved (fewer than @len when the file
- *	ends first: end of file is a short count, not an error) or a
- *	negative errno
+ *	ends first: end of file is a short count, not an error; 0 when
+ *	@in_offset is at or past it) or a negative errno
  *
  * Partial splices continue until @len bytes have moved or the file ends.
- * After an error nothing of the splice stays in a pipe.
+ * The splice works on duplicates of @in's and @fd_out's descriptors: the
+ * caller may drop @in and close @fd_out once it is queued.  An error ends
+ * the splice with the errno alone (the bytes the target took before are
+ * not counted), e.g. -EPIPE when the reader of a pipe or socket closed
+ * its end; the kernel's SIGPIPE for it goes to the io_uring worker that
+ * ran the step, which blocks it (Linux 6.18).  After an error nothing of
+ * the splice stays in a pipe.
  *
  * Return: 0; -EOPNOTSUPP on a context using libaio (libaio has no
- * splice); -EBADF when @fd_out is not open; -EINVAL when it is not a pipe,
- * socket or regular file, when @out_offset is given for a pipe or socket,
- * or for a bad length or misaligned offset; -EBUSY when fewer than two
- * requests are free.  Since: 0.4
+ * splice) or created with PINDIO_CTX_IOPOLL (io_uring refuses splices on
+ * a polled ring); -EBADF when @fd_out is not open, or is a file or
+ * device open read-only; -ESPIPE when @out_offset is not
+ * PINDIO_SPLICE_NO_OFFSET for a pipe, socket or character device;
+ * -EINVAL when @fd_out is none of those nor a regular file (a directory,
+ * an eventfd...), is a pipe or socket in O_NONBLOCK mode (the kernel
+ * would end the splice with -EAGAIN once it is full), or a file open
+ * with O_APPEND, for
+ * a negative @out_offset other than PINDIO_SPLICE_NO_OFFSET, for a bad
+ * length, a misaligned @in_offset, or a context of queue depth 1; -EBUSY
+ * when fewer than two requests are free (not logged above LOG_DEBUG);
+ * -EMFILE and the like when a pipe or a duplicate descriptor cannot be
+ * made.  Since: 0.4
  */
 int pindio_file_splice(struct pindio_file *in, uint64_t in_offset, int fd_out,
 		       int64_t out_offset, size_t len, pindio_complete_fn fn,
@@ -847,7 +874,8 @@ int pindio_file_splice(struct pindio_file *in, uint64_t in_offset, int fd_out,
  * As pindio_file_splice(), returning when the splice is done; callbacks
  * of other requests that complete meanwhile run too.
  *
- * Return: bytes moved (short at end of file), or a negative errno.
+ * Return: bytes moved (short at end of file, 0 at or past it), or a
+ * negative errno.
  * Since: 0.4
  */
 ssize_t pindio_file_splice_sync(struct pindio_file *in, uint64_t in_offset,

@@ -38,11 +38,15 @@ static int backend_init(struct pindio_ctx *ctx)
 		return aio_init(ctx);
 	ctx->backend = &backend_uring;
 	ret = ctx->backend->init(ctx);
-	if ((ret != -ENOSYS && ret != -EPERM) ||
+	/*
+	 * Only io_uring_setup's refusal, for which uring_init() set
+	 * fallback_reason: a ring that exists but refuses the rest is a
+	 * fault to report, not a reason to change backends.
+	 */
+	if ((ret != -ENOSYS && ret != -EPERM) || !ctx->fallback_reason[0] ||
 	    (ctx->flags & PINDIO_CTX_NO_FALLBACK))
 		return ret;
 
-	/* uring_init() set fallback_reason. */
 	ret = aio_init(ctx);
 	if (ret < 0)
 		return ret;

@@ -325,7 +325,12 @@ void sync_done(void *data, int res)
 /*
  * Reap until @w is done.  When the ring cannot take requests any more,
  * detach the request (@fn, @data are its callback fields) from the
- * caller's stack frame so that a later completion cannot write to it.
+ * caller's stack frame so that a later completion cannot write to it;
+ * unless it completed in that very reap, whose result then stands.
+ *
+ * The caller holds a reference on @ctx from before it queued the request
+ * until it is done with its result: another request's callback may drop
+ * the file's and the caller's own references meanwhile.
  */
 int sync_wait(struct pindio_ctx *ctx, struct sync_wait *w,
 	      pindio_complete_fn *fn, void **data)
@@ -334,7 +339,7 @@ int sync_wait(struct pindio_ctx *ctx, struct sync_wait *w,
 
 	while (!w->done) {
 		ret = io_reap(ctx, 1, -1);
-		if (ret >= 0 || ret == -EINTR)
+		if (ret >= 0 || ret == -EINTR || w->done)
 			continue;
 		*fn = NULL;
 		*data = NULL;
@@ -357,18 +362,23 @@ static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
 		       size_t len, uint64_t offset)
 {
 	struct sync_wait w = { 0, false };
+	struct pindio_ctx *ctx;
 	struct req *req;
+	ssize_t ret;
 	int err = 0;
 
 	if (!file)
 		return -EINVAL;
+	ctx = pindio_ctx_ref(file->ctx);	/* see sync_wait() */
 	req = queue_rw(file, write, buf, len, offset, NULL, sync_done, &w, &err);
 	if (!req)
-		return err;
-	err = sync_wait(file->ctx, &w, &req->fn, &req->data);
-	if (err < 0)
-		return err;
-	return sync_result(file->ctx, &w, write, len, offset);
+		ret = err;
+	else if ((err = sync_wait(ctx, &w, &req->fn, &req->data)) < 0)
+		ret = err;
+	else
+		ret = sync_result(ctx, &w, write, len, offset);
+	pindio_ctx_unref(ctx);
+	return ret;
 }
 
 PINDIO_EXPORT
@@ -414,8 +424,14 @@ static int check_iov(struct pindio_file *file, const struct iovec *iov,
 		const void *base = iov[i].iov_base;
 		size_t len = iov[i].iov_len;
 
-		if (!len)
+		/*
+		 * The kernel's fixed vectored ops refuse empty segments
+		 * (-EFAULT): a request with one is plain.
+		 */
+		if (!len) {
+			plain = true;
 			continue;
+		}
 		if (!base)
 			return fail(ctx, -EINVAL, "segment %d: address is NULL with length %zu",
 				    i, len);
@@ -522,20 +538,25 @@ static ssize_t sync_rwv(struct pindio_file *file, bool write,
 			const struct iovec *iov, int iovcnt, uint64_t offset)
 {
 	struct sync_wait w = { 0, false };
+	struct pindio_ctx *ctx;
 	struct req *req;
 	size_t total;
+	ssize_t ret;
 	int err = 0;
 
 	if (!file)
 		return -EINVAL;
+	ctx = pindio_ctx_ref(file->ctx);	/* see sync_wait() */
 	req = queue_rwv(file, write, iov, iovcnt, offset, sync_done, &w,
 			&total, &err);
 	if (!req)
-		return err;
-	err = sync_wait(file->ctx, &w, &req->fn, &req->data);
-	if (err < 0)
-		return err;
-	return sync_result(file->ctx, &w, write, total, offset);
+		ret = err;
+	else if ((err = sync_wait(ctx, &w, &req->fn, &req->data)) < 0)
+		ret = err;
+	else
+		ret = sync_result(ctx, &w, write, total, offset);
+	pindio_ctx_unref(ctx);
+	return ret;
 }
 
 PINDIO_EXPORT

@@ -95,6 +95,14 @@ void account_ctx_init(struct pindio_ctx *ctx)
 
 void account_ctx_fini(struct pindio_ctx *ctx)
 {
+	/*
+	 * Requests a closed ring cancelled, or that io_destroy() waited for,
+	 * never completed here: take them off the process's figures.
+	 */
+	if (ctx->acct.dma_requests) {
+		sub(acct.dma_bytes, ctx->acct.dma_bytes);
+		sub(acct.dma_requests, ctx->acct.dma_requests);
+	}
 	sub(nr_contexts, 1);
 	if (ctx->memlock_applies) {
 		sub(nr_memlock_contexts, 1);

@@ -622,9 +622,13 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 			   PINDIO_BUF_MAX_COUNT);
 		goto err_free;
 	}
-	/* A fork must not copy pages the kernel holds (pages not held
-	 * long-term are the caller's business, as for any O_DIRECT). */
-	if (longterm && !map && !parent) {
+	/*
+	 * A fork must not copy pages the kernel holds (pages not held
+	 * long-term are the caller's business, as for any O_DIRECT).  A
+	 * per-ring copy relies on its parent's advice, unless the parent
+	 * pinned nothing (a libaio registration) and so gave none.
+	 */
+	if (longterm && !map && !(parent && (parent->map || parent->dontfork))) {
 		ret = region_dontfork(r, parts, nr);
 		if (ret < 0) {
 			fail(ctx, ret, "madvise(MADV_DONTFORK) on [%p, +%zu) failed: %s",

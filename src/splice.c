@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Splice: file data to a pipe, a socket or a regular file without a copy
- * through user space.  The kernel cannot splice a file to a file or a
- * socket directly, so the data goes through a pipe of the context's:
+ * Splice: file data to a pipe, a socket, a regular file or a character
+ * device (such as /dev/null) without a copy through user space.  The
+ * kernel cannot splice a file to a file or a socket directly, so the
+ * data goes through a pipe of the context's:
  *
  *	IN:  splice(file at in_pos  -> pipe)      IOSQE_IO_LINK
  *	OUT: splice(pipe            -> target)
@@ -615,22 +616,25 @@ ssize_t pindio_file_splice_sync(struct pindio_file *in, uint64_t in_offset,
 	struct sync_wait w = { 0, false };
 	struct pindio_ctx *ctx;
 	struct splice_op *op;
+	ssize_t ret;
 	int err = 0;
 
 	if (!in)
 		return -EINVAL;
-	/* A callback run meanwhile may drop the file. */
-	ctx = in->ctx;
+	/* A callback run meanwhile may drop the file: see sync_wait(). */
+	ctx = pindio_ctx_ref(in->ctx);
 	op = splice_start(in, in_offset, fd_out, out_offset, len, sync_done,
 			  &w, &err);
 	if (!op)
-		return err;
-	err = sync_wait(ctx, &w, &op->fn, &op->data);
-	if (err < 0)
-		return err;
-	if (w.res < 0)
-		return fail(ctx, w.res, "splice of %zu bytes from offset %" PRIu64 " to descriptor %d failed: %s%s",
-			    len, in_offset, fd_out, strerror(-w.res),
-			    w.res == -EPIPE ? " (the reader closed its end)" : "");
-	return w.res;
+		ret = err;
+	else if ((err = sync_wait(ctx, &w, &op->fn, &op->data)) < 0)
+		ret = err;
+	else if (w.res < 0)
+		ret = fail(ctx, w.res, "splice of %zu bytes from offset %" PRIu64 " to descriptor %d failed: %s%s",
+			   len, in_offset, fd_out, strerror(-w.res),
+			   w.res == -EPIPE ? " (the reader closed its end)" : "");
+	else
+		ret = w.res;
+	pindio_ctx_unref(ctx);
+	return ret;
 }

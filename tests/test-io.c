@@ -937,6 +937,86 @@ START_TEST(test_vectored_mixed_is_plain)
 }
 END_TEST
 
+/*
+ * An empty segment in a registered buffer: the kernel's fixed vectored
+ * ops refuse it (-EFAULT), so the request goes plain, and works.
+ */
+START_TEST(test_vectored_empty_segment_goes_plain)
+{
+	struct pindio_buf *buf = NULL;
+	struct iovec v[3];
+	struct target t;
+	char *mem;
+
+	REQUIRE_ODIRECT();
+	target_open_file(&t, 1 << 20, 8, 0);
+	ck_assert_int_eq(pindio_buf_alloc(t.ctx, 65536, 0, &buf), 0);
+	mem = pindio_buf_get_addr(buf);
+	v[0] = (struct iovec){ mem, 4096 };
+	v[1] = (struct iovec){ NULL, 0 };
+	v[2] = (struct iovec){ mem + 8192, 4096 };
+	ck_assert_int_eq(pindio_file_readv(t.file, v, 3, 0, NULL, NULL), 0);
+	ck_assert_uint_eq(dma_requests(t.ctx), 1);
+	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 10000), 1);
+	v[1] = (struct iovec){ mem + 4096, 0 };
+	ck_assert_int_eq(pindio_file_preadv(t.file, v, 3, 0), 2 * 4096);
+	ck_assert_uint_eq(dma_requests(t.ctx), 0);
+	pindio_buf_unref(buf);
+	target_close(&t);
+}
+END_TEST
+
+/*
+ * A synchronous call whose wait runs a callback that drops the file's
+ * and the caller's references to the context: the call keeps the context
+ * until it has its result (valgrind or ASan see the difference).
+ */
+struct dropper {
+	struct pindio_file *file;
+	struct pindio_ctx *ctx;
+	int calls;
+};
+
+static void drop_file_and_ctx(void *data, int res)
+{
+	struct dropper *d = data;
+
+	d->calls++;
+	pindio_file_unref(d->file);
+	pindio_ctx_unref(d->ctx);
+}
+
+START_TEST(test_sync_call_outlives_dropped_refs)
+{
+	struct dropper d = { NULL, NULL, 0 };
+	struct iovec v;
+	char *path, *mem;
+
+	REQUIRE_ODIRECT();
+	d.ctx = io_ctx_new(8, PINDIO_CTX_DEFAULT);
+	path = scratch_file("syncref", 1 << 20);
+	ck_assert_int_eq(pindio_file_open(d.ctx, path, O_RDONLY, 0, &d.file), 0);
+	unlink(path);
+	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 3 * 4096), 0);
+	/* Two references each to the file and the context. */
+	pindio_file_ref(d.file);
+	pindio_ctx_ref(d.ctx);
+	ck_assert_int_eq(pindio_file_read(d.file, mem, 4096, 0,
+					  drop_file_and_ctx, &d), 0);
+	ck_assert_int_eq(pindio_file_pread(d.file, mem + 4096, 4096, 4096),
+			 4096);
+	ck_assert_int_eq(d.calls, 1);
+	/* Again, vectored: the callback takes the last references. */
+	v = (struct iovec){ mem + 4096, 4096 };
+	ck_assert_int_eq(pindio_file_read(d.file, mem, 4096, 0,
+					  drop_file_and_ctx, &d), 0);
+	ck_assert_int_eq(pindio_file_preadv(d.file, &v, 1, 8192), 4096);
+	ck_assert_int_eq(d.calls, 2);
+	free(mem);
+	scratch_remove(path);
+}
+END_TEST
+
 /* Two registered buffers in one request: the kernel takes one index. */
 START_TEST(test_vectored_two_buffers_refused)
 {
@@ -1065,6 +1145,8 @@ static void add_backend_tests(TCase *tc, bool libaio)
 	tcase_add_test(tc, test_vectored_two_buffers_refused);
 	tcase_add_test(tc, test_vectored_bad_segments);
 	tcase_add_test(tc, test_vectored_short_read_at_eof);
+	tcase_add_test(tc, test_vectored_empty_segment_goes_plain);
+	tcase_add_test(tc, test_sync_call_outlives_dropped_refs);
 }
 
 Suite *test_suite(void)
