@@ -358,27 +358,40 @@ static ssize_t sync_result(struct pindio_ctx *ctx, const struct sync_wait *w,
 	return w->res;
 }
 
+/*
+ * The end of a synchronous read or write: wait for @req (NULL when
+ * queueing it failed with @err), say how it went, and drop the reference
+ * the caller took on @ctx (see sync_wait()).
+ */
+static ssize_t sync_finish(struct pindio_ctx *ctx, struct req *req, int err,
+			   struct sync_wait *w, bool write, size_t len,
+			   uint64_t offset)
+{
+	ssize_t ret;
+
+	if (!req)
+		ret = err;
+	else if ((err = sync_wait(ctx, w, &req->fn, &req->data)) < 0)
+		ret = err;
+	else
+		ret = sync_result(ctx, w, write, len, offset);
+	pindio_ctx_unref(ctx);
+	return ret;
+}
+
 static ssize_t sync_rw(struct pindio_file *file, bool write, void *buf,
 		       size_t len, uint64_t offset)
 {
 	struct sync_wait w = { 0, false };
 	struct pindio_ctx *ctx;
 	struct req *req;
-	ssize_t ret;
 	int err = 0;
 
 	if (!file)
 		return -EINVAL;
-	ctx = pindio_ctx_ref(file->ctx);	/* see sync_wait() */
+	ctx = pindio_ctx_ref(file->ctx);
 	req = queue_rw(file, write, buf, len, offset, NULL, sync_done, &w, &err);
-	if (!req)
-		ret = err;
-	else if ((err = sync_wait(ctx, &w, &req->fn, &req->data)) < 0)
-		ret = err;
-	else
-		ret = sync_result(ctx, &w, write, len, offset);
-	pindio_ctx_unref(ctx);
-	return ret;
+	return sync_finish(ctx, req, err, &w, write, len, offset);
 }
 
 PINDIO_EXPORT
@@ -539,24 +552,16 @@ static ssize_t sync_rwv(struct pindio_file *file, bool write,
 {
 	struct sync_wait w = { 0, false };
 	struct pindio_ctx *ctx;
+	size_t total = 0;
 	struct req *req;
-	size_t total;
-	ssize_t ret;
 	int err = 0;
 
 	if (!file)
 		return -EINVAL;
-	ctx = pindio_ctx_ref(file->ctx);	/* see sync_wait() */
+	ctx = pindio_ctx_ref(file->ctx);
 	req = queue_rwv(file, write, iov, iovcnt, offset, sync_done, &w,
 			&total, &err);
-	if (!req)
-		ret = err;
-	else if ((err = sync_wait(ctx, &w, &req->fn, &req->data)) < 0)
-		ret = err;
-	else
-		ret = sync_result(ctx, &w, write, total, offset);
-	pindio_ctx_unref(ctx);
-	return ret;
+	return sync_finish(ctx, req, err, &w, write, total, offset);
 }
 
 PINDIO_EXPORT
