@@ -849,6 +849,13 @@ ssize_t pindio_file_pwritev(struct pindio_file *file, const struct iovec *iov,
  * ran the step, which blocks it (Linux 6.18).  After an error nothing of
  * the splice stays in a pipe.
  *
+ * The kernel may still hold @fd_out's file for a moment after @fn ran:
+ * on a PINDIO_CTX_DEFER_TASKRUN context it lets go of it only when the
+ * context next enters the kernel.  A reader of a pipe or socket target
+ * sees end of file once the caller has closed its descriptors and reaped
+ * once more (pindio_ctx_reap() with @min_complete 0 will do, even with
+ * nothing in flight); shutdown(2) ends a socket's stream at once.
+ *
  * Return: 0; -EOPNOTSUPP on a context using libaio (libaio has no
  * splice) or created with PINDIO_CTX_IOPOLL (io_uring refuses splices on
  * a polled ring); -EBADF when @fd_out is not open, or is a file or

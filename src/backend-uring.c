@@ -443,9 +443,14 @@ static int uring_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms)
 		 * No waiting.  Still enter when requests are queued, or when
 		 * polling with requests in flight: with COOP_TASKRUN and
 		 * DEFER_TASKRUN completions are posted only when this task
-		 * enters the kernel.
+		 * enters the kernel.  With DEFER_TASKRUN, also when polling
+		 * with nothing in flight: a request the kernel ran in an
+		 * io-wq worker may be freed, and its file (a splice target's
+		 * socket or pipe, whose last reference gives the reader end
+		 * of file) let go, only there, after its CQE was seen.
 		 */
-		if (!queued && (min || !ctx->inflight))
+		if (!queued && (min || (!ctx->inflight &&
+					!(ctx->flags & PINDIO_CTX_DEFER_TASKRUN))))
 			return (int)done;
 		ret = io_uring_submit_and_get_events(ring);
 		if (ret < 0)
