@@ -42,11 +42,11 @@
 #define GIB		(1024ULL * MIB)
 
 #define DEF_BS		(4 * KIB)
-#define DEF_IODEPTH	32
-#define MAX_IODEPTH	4096
+#define DEF_IODEPTH	32U
+#define MAX_IODEPTH	4096U
 #define DEF_SCRATCH	(256 * MIB)
-#define DEF_RUNTIME	5
-#define MAX_RUNTIME	86400
+#define DEF_RUNTIME	5U
+#define MAX_RUNTIME	86400U
 /*
  * The largest block size we accept.  The kernel moves at most
  * PINDIO_IO_MAX_LEN (just under 2 GiB) per request; 1g is the largest

@@ -186,7 +186,7 @@ static void pending_add(struct pindio_ctx *ctx, struct req *req,
 	a->pending[a->nr_pending++] = iocb;
 }
 
-static struct iocb *iocb_of(struct pindio_ctx *ctx, struct req *req)
+static struct iocb *iocb_of(struct pindio_ctx *ctx, const struct req *req)
 {
 	return &aio_of(ctx)->iocbs[req - ctx->reqs];
 }

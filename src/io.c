@@ -369,9 +369,7 @@ static ssize_t sync_finish(struct pindio_ctx *ctx, struct req *req, int err,
 {
 	ssize_t ret;
 
-	if (!req)
-		ret = err;
-	else if ((err = sync_wait(ctx, w, &req->fn, &req->data)) < 0)
+	if (!req || (err = sync_wait(ctx, w, &req->fn, &req->data)) < 0)
 		ret = err;
 	else
 		ret = sync_result(ctx, w, write, len, offset);

@@ -625,9 +625,7 @@ ssize_t pindio_file_splice_sync(struct pindio_file *in, uint64_t in_offset,
 	ctx = pindio_ctx_ref(in->ctx);
 	op = splice_start(in, in_offset, fd_out, out_offset, len, sync_done,
 			  &w, &err);
-	if (!op)
-		ret = err;
-	else if ((err = sync_wait(ctx, &w, &op->fn, &op->data)) < 0)
+	if (!op || (err = sync_wait(ctx, &w, &op->fn, &op->data)) < 0)
 		ret = err;
 	else if (w.res < 0)
 		ret = fail(ctx, w.res, "splice of %zu bytes from offset %" PRIu64 " to descriptor %d failed: %s%s",

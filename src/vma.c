@@ -514,8 +514,8 @@ int vma_describe(uintptr_t start, size_t len, struct vma_part **parts,
 	uintptr_t end = start + len, cursor = start, prev_end = 0;
 	struct vma_part *v = NULL, *part;
 	unsigned int n = 0, cap = 0;
-	char *maps, *p;
-	size_t maps_len;
+	char *maps = NULL, *p;
+	size_t maps_len = 0;
 	int ret;
 
 	if (!parts || !nr || !len || end <= start)
