@@ -32,74 +32,15 @@
 
 #include <pindio.h>
 
+#include "dio-options.h"
 #include "dio-probe.h"
 
 #define EXIT_IO		1
 #define EXIT_USAGE	2
 
-#define KIB		1024ULL
-#define MIB		(1024ULL * KIB)
-#define GIB		(1024ULL * MIB)
-
-#define DEF_BS		(4 * KIB)
-#define DEF_IODEPTH	32U
-#define MAX_IODEPTH	4096U
 #define DEF_SCRATCH	(256 * MIB)
-#define DEF_RUNTIME	5U
-#define MAX_RUNTIME	86400U
-/*
- * The largest block size we accept.  The kernel moves at most
- * PINDIO_IO_MAX_LEN (just under 2 GiB) per request; 1g is the largest
- * power of two below that and also the largest registered buffer.
- */
-#define MAX_BS		GIB
 #define FILL_CHUNK	MIB
 #define SCRATCH_TMPL	"dio-bench.scratch.XXXXXX"
-
-enum rw_mode {
-	RW_READ,
-	RW_WRITE,
-	RW_RANDREAD,
-	RW_RANDWRITE,
-};
-
-static const char *const rw_names[] = {
-	[RW_READ]	= "read",
-	[RW_WRITE]	= "write",
-	[RW_RANDREAD]	= "randread",
-	[RW_RANDWRITE]	= "randwrite",
-};
-
-enum engine_id {
-	ENGINE_FIXED,
-	ENGINE_PLAIN,
-	ENGINE_AIO,
-	ENGINE_SPLICE,
-	NR_ENGINES,
-};
-
-static const char *const engine_names[] = {
-	[ENGINE_FIXED]	= "uring-fixed",
-	[ENGINE_PLAIN]	= "uring",
-	[ENGINE_AIO]	= "libaio",
-	[ENGINE_SPLICE]	= "splice",
-};
-
-#define DEFAULT_ENGINES	((1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN))
-
-struct options {
-	const char *filename;		/* NULL: scratch file */
-	enum rw_mode rw;
-	uint64_t bs;
-	unsigned int iodepth;
-	uint64_t size;			/* 0: not given */
-	unsigned int runtime;
-	unsigned int engines;		/* bit per enum engine_id */
-	enum engine_id order[NR_ENGINES];	/* in the order given */
-	unsigned int nr_engines;
-	bool pins;			/* print the pin account after each run */
-	const char *probe;		/* --probe: print what backs it, exit */
-};
 
 struct target {
 	const char *path;
@@ -236,20 +177,6 @@ static void fill_random(void *p, size_t len, uint64_t *state)
 		*c++ = (unsigned char)rng_next(state);
 }
 
-/* "4k", "128k", "1m", or plain bytes when no suffix divides evenly. */
-static const char *human_size(uint64_t v, char *buf, size_t len)
-{
-	if (v && v % GIB == 0)
-		snprintf(buf, len, "%llug", (unsigned long long)(v / GIB));
-	else if (v && v % MIB == 0)
-		snprintf(buf, len, "%llum", (unsigned long long)(v / MIB));
-	else if (v && v % KIB == 0)
-		snprintf(buf, len, "%lluk", (unsigned long long)(v / KIB));
-	else
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-	return buf;
-}
-
 /* ---- options ---------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -291,259 +218,32 @@ static void usage(FILE *f)
 		MAX_IODEPTH, DEF_IODEPTH, MAX_RUNTIME, DEF_RUNTIME);
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn))
-bad_option(const char *fmt, ...)
+static void __attribute__((format(printf, 1, 0), noreturn))
+vbad_option(const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	fputs("dio-bench: ", stderr);
-	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
-	va_end(ap);
 	fputs("\nTry 'dio-bench --help' for more information.\n", stderr);
 	remove_scratch();
 	exit(EXIT_USAGE);
 }
 
-/*
- * Strict unsigned decimal: strtoull() alone would take leading blanks,
- * a sign ("-1" becomes 2^64-1), and stop silently at junk.  Returns a
- * pointer to the first character after the digits, or NULL.
- */
-static const char *parse_digits(const char *s, uint64_t *out)
+static void __attribute__((format(printf, 1, 2), noreturn))
+bad_option(const char *fmt, ...)
 {
-	unsigned long long v;
-	char *end;
+	va_list ap;
 
-	if (*s < '0' || *s > '9')
-		return NULL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno == ERANGE)
-		return NULL;
-	*out = v;
-	return end;
+	va_start(ap, fmt);
+	vbad_option(fmt, ap);
 }
 
-static bool parse_uint(const char *s, uint64_t *out)
+/* parse_options()'s error callback. */
+static void __attribute__((format(printf, 2, 0), noreturn))
+option_error(void *data, const char *fmt, va_list ap)
 {
-	const char *end = parse_digits(s, out);
-
-	return end && *end == '\0';
+	(void)data;
+	vbad_option(fmt, ap);
 }
-
-/* A number with an optional k, m or g suffix (1024-based). */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	const char *end;
-	uint64_t v, mult = 1;
-
-	end = parse_digits(s, &v);
-	if (!end)
-		return false;
-	switch (*end) {
-	case '\0':
-		break;
-	case 'k': case 'K':
-		mult = KIB;
-		end++;
-		break;
-	case 'm': case 'M':
-		mult = MIB;
-		end++;
-		break;
-	case 'g': case 'G':
-		mult = GIB;
-		end++;
-		break;
-	default:
-		return false;
-	}
-	if (*end != '\0')
-		return false;
-	if (v > UINT64_MAX / mult)
-		return false;
-	*out = v * mult;
-	return true;
-}
-
-enum opt_id {
-	OPT_FILENAME,
-	OPT_RW,
-	OPT_BS,
-	OPT_IODEPTH,
-	OPT_SIZE,
-	OPT_RUNTIME,
-	OPT_ENGINE,
-	OPT_PINS,
-	OPT_PROBE,
-	OPT_HELP,
-};
-
-struct opt_def {
-	const char *name;
-	enum opt_id id;
-	bool has_arg;
-};
-
-static const struct opt_def opt_defs[] = {
-	{ "filename",	OPT_FILENAME,	true },
-	{ "rw",		OPT_RW,		true },
-	{ "bs",		OPT_BS,		true },
-	{ "iodepth",	OPT_IODEPTH,	true },
-	{ "size",	OPT_SIZE,	true },
-	{ "runtime",	OPT_RUNTIME,	true },
-	{ "engine",	OPT_ENGINE,	true },
-	{ "pins",	OPT_PINS,	false },
-	{ "probe",	OPT_PROBE,	true },
-	{ "help",	OPT_HELP,	false },
-};
-
-static void add_engine(struct options *opt, enum engine_id e, const char *val)
-{
-	if (opt->engines & (1U << e))
-		bad_option("--engine=%s: %s is listed twice", val, engine_names[e]);
-	opt->engines |= 1U << e;
-	opt->order[opt->nr_engines++] = e;
-}
-
-/* "all", or names separated by commas: run in the order given. */
-static void parse_engines(struct options *opt, const char *val)
-{
-	const char *p = val;
-	unsigned int i;
-
-	opt->engines = 0;
-	opt->nr_engines = 0;
-	if (strcmp(val, "all") == 0) {
-		for (i = 0; i < NR_ENGINES; i++)
-			add_engine(opt, i, val);
-		return;
-	}
-	for (;;) {
-		size_t len = strcspn(p, ",");
-
-		for (i = 0; i < NR_ENGINES; i++)
-			if (strlen(engine_names[i]) == len &&
-			    strncmp(p, engine_names[i], len) == 0)
-				break;
-		if (i == NR_ENGINES)
-			bad_option("--engine=%s: unknown engine '%.*s'; use uring-fixed, uring, libaio, splice, a comma-separated list of them, or all",
-				   val, (int)len, p);
-		add_engine(opt, i, val);
-		if (!p[len])
-			return;
-		p += len + 1;
-	}
-}
-
-static void set_option(struct options *opt, enum opt_id id, const char *val)
-{
-	uint64_t v;
-	unsigned int i;
-
-	switch (id) {
-	case OPT_FILENAME:
-		if (!*val)
-			bad_option("--filename='': give the path of an existing file or block device");
-		opt->filename = val;
-		return;
-	case OPT_RW:
-		for (i = 0; i < sizeof(rw_names) / sizeof(rw_names[0]); i++) {
-			if (strcmp(val, rw_names[i]) == 0) {
-				opt->rw = i;
-				return;
-			}
-		}
-		bad_option("--rw=%s: unknown mode; use read, write, randread or randwrite",
-			   val);
-	case OPT_BS:
-		if (!parse_size(val, &v) || v == 0 || v > MAX_BS)
-			bad_option("--bs=%s: must be a whole number with an optional suffix k, m or g (1024-based), from 1 to 1g, and a multiple of the O_DIRECT offset alignment",
-				   val);
-		opt->bs = v;
-		return;
-	case OPT_IODEPTH:
-		if (!parse_uint(val, &v) || v < 1 || v > MAX_IODEPTH)
-			bad_option("--iodepth=%s: must be a whole number from 1 to %u",
-				   val, MAX_IODEPTH);
-		opt->iodepth = (unsigned int)v;
-		return;
-	case OPT_SIZE:
-		if (!parse_size(val, &v) || v == 0)
-			bad_option("--size=%s: must be a whole number with an optional suffix k, m or g (1024-based), at least 1 and below 16 EiB, e.g. 64m",
-				   val);
-		opt->size = v;
-		return;
-	case OPT_RUNTIME:
-		if (!parse_uint(val, &v) || v < 1 || v > MAX_RUNTIME)
-			bad_option("--runtime=%s: must be a whole number of seconds from 1 to %u",
-				   val, MAX_RUNTIME);
-		opt->runtime = (unsigned int)v;
-		return;
-	case OPT_ENGINE:
-		parse_engines(opt, val);
-		return;
-	case OPT_PINS:
-		opt->pins = true;
-		return;
-	case OPT_PROBE:
-		if (!*val)
-			bad_option("--probe='': give the path of a file, directory or device-DAX node");
-		opt->probe = val;
-		return;
-	case OPT_HELP:
-		usage(stdout);
-		exit(EXIT_SUCCESS);
-	}
-}
-
-static void parse_options(int argc, char **argv, struct options *opt)
-{
-	int i;
-
-	for (i = 1; i < argc; i++) {
-		const char *arg = argv[i], *name, *eq, *val;
-		const struct opt_def *def = NULL;
-		size_t len, j;
-
-		if (strncmp(arg, "--", 2) != 0 || arg[2] == '\0')
-			bad_option("unexpected argument '%s'; options look like --name=value",
-				   arg);
-		name = arg + 2;
-		eq = strchr(name, '=');
-		len = eq ? (size_t)(eq - name) : strlen(name);
-		for (j = 0; j < sizeof(opt_defs) / sizeof(opt_defs[0]); j++) {
-			if (strlen(opt_defs[j].name) == len &&
-			    strncmp(opt_defs[j].name, name, len) == 0) {
-				def = &opt_defs[j];
-				break;
-			}
-		}
-		if (!def)
-			bad_option("unknown option '%.*s'", (int)(len + 2), arg);
-		if (!def->has_arg) {
-			if (eq)
-				bad_option("option '--%s' takes no value", def->name);
-			set_option(opt, def->id, NULL);
-			continue;
-		}
-		if (eq) {
-			val = eq + 1;
-		} else {
-			/*
-			 * "--bs --iodepth=8" is a forgotten value, not a block
-			 * size of "--iodepth=8"; a value that really starts
-			 * with "--" can still be given as --opt=value.
-			 */
-			if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)
-				bad_option("option '--%s' needs a value", def->name);
-			val = argv[++i];
-		}
-		set_option(opt, def->id, val);
-	}
-}
-
 /* ---- the target ------------------------------------------------------- */
 
 /* Report a failed library call with the context's explanation of it. */
@@ -1109,23 +809,22 @@ static void print_ratios(const struct options *opt,
 
 int main(int argc, char **argv)
 {
-	struct options opt = {
-		.rw = RW_RANDREAD,
-		.bs = DEF_BS,
-		.iodepth = DEF_IODEPTH,
-		.runtime = DEF_RUNTIME,
-		.engines = DEFAULT_ENGINES,
-		.order = { ENGINE_FIXED, ENGINE_PLAIN },
-		.nr_engines = 2,
-	};
+	struct options opt;
 	struct result results[NR_ENGINES];
 	struct target tgt;
 	struct stat st;
 	unsigned int i;
-	int fd = -1, status = 0;
+	int fd = -1, status = 0, ret;
 
 	install_signals();
-	parse_options(argc, argv, &opt);
+	options_init(&opt);
+	ret = parse_options(argc, argv, &opt, option_error, NULL);
+	if (ret == OPTIONS_HELP) {
+		usage(stdout);
+		return EXIT_SUCCESS;
+	}
+	if (ret < 0)
+		return EXIT_USAGE;	/* not reached: option_error() exits */
 	if (opt.probe)
 		return dio_probe(opt.probe);
 

@@ -32,8 +32,10 @@ static void copy_field(char *dst, size_t size, const char *p)
 	size_t n = 0;
 
 	while (*p && *p != ' ' && *p != '\n' && n + 1 < size) {
+		/* Not \000: the kernel never writes it, and a NUL would cut. */
 		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' &&
-		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+		    p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7' &&
+		    (p[1] != '0' || p[2] != '0' || p[3] != '0')) {
 			dst[n++] = (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 +
 					  (p[3] - '0'));
 			p += 4;
@@ -93,7 +95,8 @@ int mountinfo_parse_line(const char *line, struct mount_entry *m)
 	if (!p)
 		return -EINVAL;
 	p += 3;
-	if (!*p || *p == ' ')
+	/* An empty filesystem type ("... - \n") is malformed too. */
+	if (!*p || *p == ' ' || *p == '\n')
 		return -EINVAL;
 	m->major = (unsigned int)major;
 	m->minor = (unsigned int)minor;
