@@ -11,6 +11,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#ifdef HAVE_VALGRIND_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
 #include "helpers.h"
 
 /* Skips are appended here by forked test processes and read by main. */
@@ -120,6 +124,17 @@ struct pindio_ctx *test_ctx_new(unsigned int depth, unsigned int flags)
 		      strerror(-ret));
 	pindio_set_log_fn(ctx, test_log, NULL);
 	return ctx;
+}
+
+bool test_under_valgrind(void)
+{
+	const char *v = getenv("PINDIO_UNDER_VALGRIND");
+
+#ifdef HAVE_VALGRIND_VALGRIND_H
+	if (RUNNING_ON_VALGRIND)
+		return true;
+#endif
+	return v && strcmp(v, "1") == 0;
 }
 
 const char *test_dir(void)

@@ -63,6 +63,13 @@ bool test_dir_odirect(char *reason, size_t size);
 		SKIP_TEST("needs root (euid %u)", (unsigned)geteuid());	\
 } while (0)
 
+/*
+ * Whether valgrind runs this process: RUNNING_ON_VALGRIND when
+ * valgrind/valgrind.h was found, else PINDIO_UNDER_VALGRIND=1 in the
+ * environment (make check-valgrind sets it).
+ */
+bool test_under_valgrind(void);
+
 /* Create a scratch file of @size bytes (sparse), return its path (free it). */
 char *scratch_file(const char *tag, uint64_t size);
 void scratch_remove(char *path);

@@ -1057,6 +1057,7 @@ START_TEST(test_vectored_bad_segments)
 	ma = pindio_file_get_mem_align(t.file);
 	oa = pindio_file_get_offset_align(t.file);
 	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 4 * 4096), 0);
+	memset(mem, 0, 4 * 4096);	/* written to the file below */
 	v[0] = (struct iovec){ mem, 4096 };
 	v[1] = (struct iovec){ mem + 4096, 4096 };
 	v[2] = (struct iovec){ mem + 2 * 4096, 4096 };
