@@ -28,6 +28,9 @@ PACKAGES=(
 	# what fetching and unpacking Debian kernels needs
 	qemu-system-x86 busybox-static ndctl xfsprogs e2fsprogs cpio
 	xz-utils zstd kmod debian-archive-keyring
+	# the quality gates: the header from C++, sanitizers and libFuzzer
+	# (clang, compiler-rt), memcheck, static analysis
+	g++ clang libclang-rt-dev valgrind cppcheck clang-tidy
 )
 
 usage() {
