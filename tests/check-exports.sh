@@ -6,6 +6,7 @@
 #   (a) every symbol libpindio.so defines in its dynamic table is listed
 #       in src/libpindio.sym;
 #   (b) every symbol listed in src/libpindio.sym is exported;
+#   (every exported symbol has the pindio_ prefix, too)
 #   (c) every symbol listed in src/libpindio.sym is declared as a function
 #       in include/pindio.h;
 #   (d) every symbol listed in src/libpindio.sym has its own man/<symbol>.3,
@@ -164,6 +165,9 @@ awk 'FILENAME == ARGV[1] { node[$1] = 1; next }
 	comm -23 "$tmp/exported" "$tmp/listed"
 } >"$tmp/bad"
 report "(a) every symbol exported by $(basename "$lib") is listed in src/libpindio.sym ($(wc -l <"$tmp/exported") exported)" "$tmp/bad"
+
+grep -v '^pindio_' "$tmp/exported" >"$tmp/bad" || :
+report "every symbol exported by $(basename "$lib") has the pindio_ prefix" "$tmp/bad"
 
 comm -13 "$tmp/exported" "$tmp/listed" >"$tmp/bad"
 report "(b) every symbol listed in src/libpindio.sym is exported" "$tmp/bad"
