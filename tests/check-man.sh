@@ -22,6 +22,8 @@ set -u
 
 script_dir=$(cd "$(dirname "$0")" && pwd)
 top_srcdir=${top_srcdir:-$script_dir/..}
+# Absolute: the pages are rendered from a temporary directory.
+top_srcdir=$(cd "$top_srcdir" && pwd) || exit 99
 mandir=$top_srcdir/man
 MAN=${MAN:-man}
 GROFF=${GROFF:-groff}
