@@ -248,6 +248,14 @@ void fill_pattern(void *buf, size_t len, uint64_t seed)
 	}
 }
 
+void test_record_done(void *data, int res)
+{
+	struct test_done *d = data;
+
+	d->res = res;
+	d->calls++;
+}
+
 /*
  * Every suite needs a ring; without io_uring the whole suite is a skip.
  * NO_FALLBACK: a context that fell back to libaio is no ring.

@@ -77,6 +77,15 @@ void scratch_remove(char *path);
 /* Attach a loop device over @backing (direct I/O, autoclear); fd or -errno. */
 int loop_attach(const char *backing, char *dev, size_t devsize);
 
+/* A completion, as test_record_done() records it: the last result and
+ * how many times the callback ran. */
+struct test_done {
+	int res;
+	int calls;
+};
+/* A pindio_complete_fn for @data = struct test_done *. */
+void test_record_done(void *data, int res);
+
 /* Deterministic pseudo-random bytes. */
 void fill_pattern(void *buf, size_t len, uint64_t seed);
 

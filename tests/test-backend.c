@@ -170,25 +170,12 @@ static unsigned int count_lines(const char *text, const char *needle)
 	return n;
 }
 
-struct child_done {
-	int res;
-	int calls;
-};
-
-static void child_record(void *data, int res)
-{
-	struct child_done *d = data;
-
-	d->res = res;
-	d->calls++;
-}
-
 static void child_roundtrip(struct pindio_ctx *ctx, const char *path)
 {
 	struct pindio_buf *wb = NULL, *rb = NULL;
 	struct pindio_buf_info bi;
 	struct pindio_pin_stats st;
-	struct child_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct pindio_file *f = NULL;
 	const size_t len = 128 * 1024;
 	unsigned char *wmem, *rmem;
@@ -237,12 +224,12 @@ static void child_roundtrip(struct pindio_ctx *ctx, const char *path)
 	rmem = pindio_buf_get_addr(rb);
 	fill_pattern(wmem, len, 12);
 	memset(rmem, 0, len);
-	CHILD_CHECK(pindio_file_write_fixed(f, wb, 0, len, len, child_record,
+	CHILD_CHECK(pindio_file_write_fixed(f, wb, 0, len, len, test_record_done,
 					    &d) == 0, "%s",
 		    pindio_ctx_last_error(ctx));
 	CHILD_CHECK(pindio_ctx_reap(ctx, 1, 5000) == 1);
 	CHILD_CHECK(d.calls == 1 && d.res == (int)len, "write_fixed: %d", d.res);
-	CHILD_CHECK(pindio_file_read_fixed(f, rb, 0, len, len, child_record,
+	CHILD_CHECK(pindio_file_read_fixed(f, rb, 0, len, len, test_record_done,
 					   &d) == 0, "%s",
 		    pindio_ctx_last_error(ctx));
 	CHILD_CHECK(pindio_ctx_reap(ctx, 1, 5000) == 1);
@@ -504,19 +491,6 @@ END_TEST
 
 /* ---- splice ------------------------------------------------------------- */
 
-struct io_done {
-	int res;
-	int calls;
-};
-
-static void record_done(void *data, int res)
-{
-	struct io_done *d = data;
-
-	d->res = res;
-	d->calls++;
-}
-
 /*
  * libaio has no splice.  NOTE: in a tree where src/splice.c is still the
  * placeholder (it returns -ENOSYS for everything), this test fails; it
@@ -525,7 +499,7 @@ static void record_done(void *data, int res)
 START_TEST(test_splice_on_libaio)
 {
 	struct pindio_file *f = NULL;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct pindio_ctx *ctx;
 	char *path;
 	int p[2];
@@ -537,7 +511,7 @@ START_TEST(test_splice_on_libaio)
 	unlink(path);
 	ck_assert_int_eq(pipe(p), 0);
 	ck_assert_int_eq(pindio_file_splice(f, 0, p[1], PINDIO_SPLICE_NO_OFFSET,
-					    4096, record_done, &d),
+					    4096, test_record_done, &d),
 			 -EOPNOTSUPP);
 	ck_assert_int_eq(pindio_file_splice_sync(f, 0, p[1],
 						 PINDIO_SPLICE_NO_OFFSET, 4096),
@@ -566,7 +540,7 @@ END_TEST
 START_TEST(test_submit_refusal)
 {
 	struct pindio_file *rw = NULL, *ro = NULL, *opath = NULL;
-	struct io_done d[6];
+	struct test_done d[6];
 	struct pindio_ctx *ctx;
 	char *path;
 	unsigned char *mem;
@@ -590,18 +564,18 @@ START_TEST(test_submit_refusal)
 	fill_pattern(mem, 6 * 4096, 3);
 	memset(d, 0, sizeof(d));
 	/* Refused ones first, in the middle and last in one batch. */
-	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, test_record_done,
 					   &d[0]), 0);
 	ck_assert_int_eq(pindio_file_write(rw, mem + 4096, 4096, 4096,
-					   record_done, &d[1]), 0);
+					   test_record_done, &d[1]), 0);
 	ck_assert_int_eq(pindio_file_read(opath, mem + 2 * 4096, 4096, 0,
-					  record_done, &d[2]), 0);
+					  test_record_done, &d[2]), 0);
 	ck_assert_int_eq(pindio_file_write(rw, mem + 3 * 4096, 4096, 8192,
-					   record_done, &d[3]), 0);
+					   test_record_done, &d[3]), 0);
 	ck_assert_int_eq(pindio_file_read(ro, mem + 4 * 4096, 4096, 4096,
-					  record_done, &d[4]), 0);
+					  test_record_done, &d[4]), 0);
 	ck_assert_int_eq(pindio_file_write(ro, mem + 5 * 4096, 4096, 0,
-					   record_done, &d[5]), 0);
+					   test_record_done, &d[5]), 0);
 	/* Every request left the queue; no callback runs inside submit. */
 	ck_assert_int_eq(pindio_ctx_submit(ctx), 6);
 	for (i = 0; i < 6; i++)
@@ -624,7 +598,7 @@ START_TEST(test_submit_refusal)
 
 	/* Reaping submits too, and the synchronous helpers see the errno. */
 	memset(d, 0, sizeof(d));
-	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, test_record_done,
 					   &d[0]), 0);
 	ck_assert_int_eq(pindio_ctx_reap(ctx, 1, 5000), 1);
 	ck_assert_int_eq(d[0].calls, 1);

@@ -100,19 +100,6 @@ static void target_close(struct target *t)
 	scratch_remove(t->path);
 }
 
-struct io_done {
-	int res;
-	int calls;
-};
-
-static void record_done(void *data, int res)
-{
-	struct io_done *d = data;
-
-	d->res = res;
-	d->calls++;
-}
-
 /*
  * Write @nblocks blocks of @bs at shuffled offsets with @depth requests in
  * flight, then read them all back the same way and compare byte for byte.
@@ -124,7 +111,7 @@ static void roundtrip(struct target *t, size_t bs, unsigned int depth,
 {
 	struct pindio_buf *wbuf = NULL, *rbuf = NULL;
 	unsigned char *wmem, *rmem;
-	struct io_done *done;
+	struct test_done *done;
 	unsigned int *order, i, queued, completed;
 	size_t total = bs * nblocks;
 	int pass;
@@ -172,11 +159,11 @@ static void roundtrip(struct target *t, size_t bs, unsigned int depth,
 				if (pass == 0)
 					ret = pindio_file_write(t->file, wmem + (size_t)b * bs,
 								bs, (uint64_t)b * bs,
-								record_done, &done[b]);
+								test_record_done, &done[b]);
 				else
 					ret = pindio_file_read(t->file, rmem + (size_t)b * bs,
 							       bs, (uint64_t)b * bs,
-							       record_done, &done[b]);
+							       test_record_done, &done[b]);
 				ck_assert_msg(ret == 0, "%s", pindio_ctx_last_error(t->ctx));
 				queued++;
 			}
@@ -402,7 +389,7 @@ END_TEST
 START_TEST(test_write_to_readonly_file)
 {
 	struct pindio_file *ro = NULL;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct target t;
 	char path[64], *mem;
 
@@ -415,7 +402,7 @@ START_TEST(test_write_to_readonly_file)
 	memset(mem, 0, 4096);
 	ck_assert_int_eq(pindio_file_pwrite(ro, mem, 4096, 0), -EBADF);
 	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "write"));
-	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, record_done, &d), 0);
+	ck_assert_int_eq(pindio_file_write(ro, mem, 4096, 0, test_record_done, &d), 0);
 	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
 	ck_assert_int_eq(d.calls, 1);
 	ck_assert_int_eq(d.res, -EBADF);
@@ -427,7 +414,7 @@ END_TEST
 
 START_TEST(test_queue_full)
 {
-	struct io_done d[5] = { { 0, 0 } };
+	struct test_done d[5] = { { 0, 0 } };
 	struct target t;
 	char *mem;
 	int i;
@@ -437,11 +424,11 @@ START_TEST(test_queue_full)
 	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 5 * 4096), 0);
 	for (i = 0; i < 4; i++)
 		ck_assert_int_eq(pindio_file_read(t.file, mem + i * 4096, 4096,
-						  (uint64_t)i * 4096, record_done,
+						  (uint64_t)i * 4096, test_record_done,
 						  &d[i]), 0);
 	test_log_clear();
 	ck_assert_int_eq(pindio_file_read(t.file, mem + 4 * 4096, 4096, 0,
-					  record_done, &d[4]), -EBUSY);
+					  test_record_done, &d[4]), -EBUSY);
 	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(t.ctx), "reap"));
 	/* Flow control, not a fault: not logged at the default priority. */
 	ck_assert_str_eq(test_last_log(), "");
@@ -454,7 +441,7 @@ START_TEST(test_queue_full)
 		ck_assert_int_eq(d[i].res, 4096);
 	}
 	ck_assert_int_eq(pindio_file_read(t.file, mem + 4 * 4096, 4096, 0,
-					  record_done, &d[4]), 0);
+					  test_record_done, &d[4]), 0);
 	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
 	ck_assert_int_eq(d[4].calls, 1);
 	free(mem);
@@ -465,7 +452,7 @@ END_TEST
 START_TEST(test_short_read_at_eof)
 {
 	struct pindio_buf *buf = NULL;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct target t;
 	char *mem;
 
@@ -477,7 +464,7 @@ START_TEST(test_short_read_at_eof)
 	ck_assert_int_eq(pindio_file_pread(t.file, mem, 16384, 8192), 1808);
 	ck_assert_int_eq(pindio_file_pread(t.file, mem, 16384, 0), 10000);
 	ck_assert_int_eq(pindio_file_pread(t.file, mem, 4096, 65536), 0);
-	ck_assert_int_eq(pindio_file_read(t.file, mem, 16384, 4096, record_done,
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 16384, 4096, test_record_done,
 					  &d), 0);
 	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
 	ck_assert_int_eq(d.res, 10000 - 4096);
@@ -490,7 +477,7 @@ END_TEST
 START_TEST(test_teardown_with_io_in_flight)
 {
 	struct pindio_buf *buf = NULL;
-	struct io_done d[8] = { { 0, 0 } };
+	struct test_done d[8] = { { 0, 0 } };
 	long before = vmpin_kb();
 	struct target t;
 	char *mem;
@@ -504,7 +491,7 @@ START_TEST(test_teardown_with_io_in_flight)
 	for (i = 0; i < 8; i++)
 		ck_assert_int_eq(pindio_file_read(t.file, mem + i * 131072,
 						  131072, (uint64_t)i * 131072,
-						  record_done, &d[i]), 0);
+						  test_record_done, &d[i]), 0);
 	ck_assert_int_eq(pindio_ctx_submit(t.ctx), 8);
 	pindio_buf_unref(buf);
 	target_close(&t);
@@ -518,14 +505,14 @@ END_TEST
 /* Queued but never submitted: teardown submits and completes them too. */
 START_TEST(test_teardown_with_io_queued)
 {
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct target t;
 	char *mem;
 
 	REQUIRE_ODIRECT();
 	target_open_file(&t, 1 << 20, 8, PINDIO_CTX_DEFAULT);
 	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 4096), 0);
-	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, test_record_done,
 					  &d), 0);
 	target_close(&t);
 	ck_assert_int_eq(d.calls, 1);
@@ -545,7 +532,7 @@ START_TEST(test_poll_completes)
 		0, PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER,
 		PINDIO_CTX_DEFAULT,
 	};
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct timespec t0, t1;
 	struct target t;
 	char *mem;
@@ -562,7 +549,7 @@ START_TEST(test_poll_completes)
 	memset(mem, 0x5a, 4096);
 	ck_assert_int_eq(pindio_file_pwrite(t.file, mem, 4096, 0), 4096);
 	ck_assert_int_eq(fdatasync(pindio_file_get_fd(t.file)), 0);
-	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, test_record_done,
 					  &d), 0);
 	ck_assert_int_eq(pindio_ctx_submit(t.ctx), 1);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -680,14 +667,14 @@ END_TEST
 START_TEST(test_release_with_io_queued)
 {
 	struct pindio_buf *buf = NULL;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct target t;
 
 	REQUIRE_ODIRECT();
 	target_open_file(&t, 1 << 20, 8, PINDIO_CTX_DEFAULT);
 	ck_assert_int_eq(pindio_buf_alloc(t.ctx, 65536, 0, &buf), 0);
 	ck_assert_int_eq(pindio_file_read(t.file, pindio_buf_get_addr(buf),
-					  65536, 0, record_done, &d), 0);
+					  65536, 0, test_record_done, &d), 0);
 	ck_assert_int_eq(pindio_buf_release(buf), 0);
 	ck_assert_ptr_null(pindio_buf_unref(buf));
 	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
@@ -704,7 +691,7 @@ END_TEST
 START_TEST(test_sqpoll_release_and_close_race)
 {
 	struct pindio_ctx *probe = NULL;
-	struct io_done d[16];
+	struct test_done d[16];
 	struct pindio_buf *buf;
 	struct pindio_file *f2;
 	struct target t;
@@ -728,7 +715,7 @@ START_TEST(test_sqpoll_release_and_close_race)
 		for (i = 0; i < 16; i++)
 			ck_assert_int_eq(pindio_file_read(f2,
 					 (char *)pindio_buf_get_addr(buf) + i * 4096,
-					 4096, (uint64_t)i * 4096, record_done,
+					 4096, (uint64_t)i * 4096, test_record_done,
 					 &d[i]), 0);
 		if (round & 1)
 			ck_assert_int_eq(pindio_ctx_submit(t.ctx), 16);
@@ -752,7 +739,7 @@ END_TEST
  */
 START_TEST(test_iopoll_request_completes)
 {
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct target t;
 	char *mem;
 	int spins = 0;
@@ -760,12 +747,12 @@ START_TEST(test_iopoll_request_completes)
 	REQUIRE_ODIRECT();
 	target_open_file(&t, 1 << 20, 8, PINDIO_CTX_IOPOLL);
 	ck_assert_int_eq(posix_memalign((void **)&mem, 4096, 8192), 0);
-	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(t.file, mem, 4096, 0, test_record_done,
 					  &d), 0);
 	ck_assert_int_eq(pindio_ctx_reap(t.ctx, 1, 5000), 1);
 	ck_assert_msg(d.res == 4096 || d.res == -EOPNOTSUPP, "res %d", d.res);
 	ck_assert_int_eq(pindio_file_read(t.file, mem + 4096, 4096, 4096,
-					  record_done, &d), 0);
+					  test_record_done, &d), 0);
 	while (d.calls < 2 && spins++ < 100000)
 		ck_assert_int_ge(pindio_ctx_reap(t.ctx, 0, 0), 0);
 	ck_assert_int_eq(d.calls, 2);
@@ -815,7 +802,7 @@ static uint64_t dma_requests(struct pindio_ctx *ctx)
 START_TEST(test_vectored_roundtrip_plain)
 {
 	unsigned char *mem, *back, *want;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct iovec w[3], r[2];
 	struct target t;
 
@@ -832,7 +819,7 @@ START_TEST(test_vectored_roundtrip_plain)
 	w[0] = (struct iovec){ mem + 10 * 4096, 4096 };
 	w[1] = (struct iovec){ mem, 4 * 4096 };
 	w[2] = (struct iovec){ mem + 5 * 4096, 2 * 4096 };
-	ck_assert_int_eq(pindio_file_writev(t.file, w, 3, 8192, record_done,
+	ck_assert_int_eq(pindio_file_writev(t.file, w, 3, 8192, test_record_done,
 					    &d), 0);
 	ck_assert_uint_eq(pindio_ctx_get_inflight(t.ctx), 1);
 	/* Plain: the kernel pins the pages for the request's duration. */
@@ -869,7 +856,7 @@ START_TEST(test_vectored_registered_buffer_uses_fixed_op)
 {
 	struct pindio_buf *buf = NULL;
 	struct pindio_buf_info info;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct iovec v[2];
 	struct target t;
 	char *mem;
@@ -882,7 +869,7 @@ START_TEST(test_vectored_registered_buffer_uses_fixed_op)
 	ck_assert_int_eq(pindio_buf_register(t.ctx, mem, 2 * 65536, 0, &buf), 0);
 	v[0] = (struct iovec){ mem + 65536, 4096 };
 	v[1] = (struct iovec){ mem + 4096, 8192 };
-	ck_assert_int_eq(pindio_file_readv(t.file, v, 2, 0, record_done, &d), 0);
+	ck_assert_int_eq(pindio_file_readv(t.file, v, 2, 0, test_record_done, &d), 0);
 	ck_assert_int_eq(pindio_buf_get_info(buf, &info, sizeof(info)), 0);
 	ck_assert_uint_eq(info.inflight, 1);
 	ck_assert_uint_eq(dma_requests(t.ctx), kernel_has_rwv_fixed() ? 0 : 1);
@@ -904,7 +891,7 @@ START_TEST(test_vectored_mixed_is_plain)
 {
 	struct pindio_buf *buf = NULL;
 	unsigned char *plain, *reg, *want;
-	struct io_done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct pindio_buf_info info;
 	struct iovec v[2];
 	struct target t;
@@ -920,7 +907,7 @@ START_TEST(test_vectored_mixed_is_plain)
 	memcpy(plain, want + 4096, 8192);
 	v[0] = (struct iovec){ reg, 4096 };
 	v[1] = (struct iovec){ plain, 8192 };
-	ck_assert_int_eq(pindio_file_writev(t.file, v, 2, 0, record_done, &d), 0);
+	ck_assert_int_eq(pindio_file_writev(t.file, v, 2, 0, test_record_done, &d), 0);
 	ck_assert_uint_eq(dma_requests(t.ctx), 1);
 	/* It still holds the buffer whose memory it uses. */
 	ck_assert_int_eq(pindio_buf_get_info(buf, &info, sizeof(info)), 0);

@@ -228,21 +228,8 @@ static void stream_new(enum stream kind, int fds[2])
 		ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
 }
 
-struct done {
-	int res;
-	int calls;
-};
-
-static void record_done(void *data, int res)
-{
-	struct done *d = data;
-
-	d->res = res;
-	d->calls++;
-}
-
 /* Reap until @d has its completion, as an asynchronous caller would. */
-static void reap_until(struct pindio_ctx *ctx, struct done *d)
+static void reap_until(struct pindio_ctx *ctx, struct test_done *d)
 {
 	while (!d->calls)
 		ck_assert_int_ge(pindio_ctx_reap(ctx, 1, -1), 0);
@@ -253,13 +240,13 @@ static void reap_until(struct pindio_ctx *ctx, struct done *d)
 static ssize_t do_splice(struct src *s, bool sync, uint64_t in_off, int fd,
 			 int64_t out_off, size_t len)
 {
-	struct done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	int ret;
 
 	if (sync)
 		return pindio_file_splice_sync(s->file, in_off, fd, out_off, len);
 	ret = pindio_file_splice(s->file, in_off, fd, out_off, len,
-				 record_done, &d);
+				 test_record_done, &d);
 	if (ret < 0)
 		return ret;
 	ck_assert_uint_eq(pindio_ctx_get_inflight(s->ctx), 1);
@@ -535,7 +522,7 @@ END_TEST
 
 static int splice_err(struct src *s, int fd, int64_t out_off)
 {
-	return pindio_file_splice(s->file, 0, fd, out_off, 4096, record_done,
+	return pindio_file_splice(s->file, 0, fd, out_off, 4096, test_record_done,
 				  NULL);
 }
 
@@ -677,7 +664,7 @@ START_TEST(test_misaligned_in_offset_einval)
 	stream_new(STREAM_PIPE, fds);
 	ck_assert_int_eq(pindio_file_splice(s.file, s.align / 2, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET, 4096,
-					    record_done, NULL), -EINVAL);
+					    test_record_done, NULL), -EINVAL);
 	assert_last_error(&s, "alignment");
 	ck_assert_int_eq(pindio_file_splice_sync(s.file, s.align + 1, fds[1],
 						 PINDIO_SPLICE_NO_OFFSET, 4096),
@@ -699,7 +686,7 @@ START_TEST(test_bad_length_einval)
 	stream_new(STREAM_PIPE, fds);
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET, 0,
-					    record_done, NULL), -EINVAL);
+					    test_record_done, NULL), -EINVAL);
 	assert_last_error(&s, "length 0");
 	ck_assert_int_eq(pindio_file_splice_sync(s.file, 0, fds[1],
 						 PINDIO_SPLICE_NO_OFFSET,
@@ -801,7 +788,7 @@ START_TEST(test_libaio_eopnotsupp)
 	stream_new(STREAM_PIPE, fds);
 	ck_assert_int_eq(pindio_file_splice(file, 0, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET, 4096,
-					    record_done, NULL), -EOPNOTSUPP);
+					    test_record_done, NULL), -EOPNOTSUPP);
 	ck_assert_ptr_nonnull(strstr(pindio_ctx_last_error(ctx), "libaio"));
 	ck_assert_int_eq(pindio_file_splice_sync(file, 0, fds[1],
 						 PINDIO_SPLICE_NO_OFFSET, 4096),
@@ -841,7 +828,7 @@ END_TEST
  */
 START_TEST(test_peer_closed_epipe_then_clean)
 {
-	struct done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	unsigned int fds_before;
 	struct reader r;
 	struct src s;
@@ -871,7 +858,7 @@ START_TEST(test_peer_closed_epipe_then_clean)
 	/* Asynchronously too. */
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET, 3 * MiB + 5,
-					    record_done, &d), 0);
+					    test_record_done, &d), 0);
 	reap_until(s.ctx, &d);
 	ck_assert_int_eq(d.res, -EPIPE);
 	close(fds[1]);
@@ -887,7 +874,7 @@ END_TEST
 /* Fewer than two free requests: -EBUSY, flow control, not logged. */
 START_TEST(test_queue_full_ebusy)
 {
-	struct done d[3] = { { 0, 0 }, { 0, 0 }, { 0, 0 } };
+	struct test_done d[3] = { { 0, 0 }, { 0, 0 }, { 0, 0 } };
 	struct src s;
 	char *tpath;
 	void *mem;
@@ -903,14 +890,14 @@ START_TEST(test_queue_full_ebusy)
 
 	/* A splice holds 2 of the 3 requests; a second one cannot start. */
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fd, 0, 2 * MiB,
-					    record_done, &d[0]), 0);
+					    test_record_done, &d[0]), 0);
 	test_log_clear();
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fd, 0, 4096,
-					    record_done, &d[1]), -EBUSY);
+					    test_record_done, &d[1]), -EBUSY);
 	assert_last_error(&s, "reap");
 	ck_assert_str_eq(test_last_log(), "");
 	/* A read takes the last one. */
-	ck_assert_int_eq(pindio_file_read(s.file, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(s.file, mem, 4096, 0, test_record_done,
 					  &d[2]), 0);
 	ck_assert_uint_eq(pindio_ctx_get_inflight(s.ctx), 2);
 	ck_assert_int_eq(pindio_ctx_reap(s.ctx, 2, -1), 2);
@@ -920,7 +907,7 @@ START_TEST(test_queue_full_ebusy)
 	ck_assert_int_eq(do_splice(&s, true, 0, fd, 0, 4096), 4096);
 
 	/* One request in flight leaves 2 of 3 free: a splice fits. */
-	ck_assert_int_eq(pindio_file_read(s.file, mem, 4096, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(s.file, mem, 4096, 0, test_record_done,
 					  &d[2]), 0);
 	ck_assert_int_eq(pindio_file_splice_sync(s.file, 0, fd, 0, MiB), MiB);
 	/* The read may have completed while the sync splice waited. */
@@ -960,7 +947,7 @@ END_TEST
 START_TEST(test_no_fd_leak)
 {
 	unsigned int before = count_fds();
-	struct done d[4];
+	struct test_done d[4];
 	struct src s;
 	int fds[2], i;
 
@@ -974,7 +961,7 @@ START_TEST(test_no_fd_leak)
 		close(fds[0]);
 		ck_assert_int_eq(pindio_file_splice(s.file, 0, fds[1],
 						    PINDIO_SPLICE_NO_OFFSET,
-						    2 * MiB, record_done,
+						    2 * MiB, test_record_done,
 						    &d[i]), 0);
 		close(fds[1]);
 	}
@@ -1000,7 +987,7 @@ END_TEST
  */
 START_TEST(test_alongside_reads)
 {
-	struct done rd[3], sd = { 0, 0 };
+	struct test_done rd[3], sd = { 0, 0 };
 	unsigned int inflight;
 	unsigned char *mem;
 	struct src s;
@@ -1017,13 +1004,13 @@ START_TEST(test_alongside_reads)
 	/* The kernel fills it behind valgrind's back. */
 	memset(mem, 0, 3 * 65536);
 	memset(rd, 0, sizeof(rd));
-	ck_assert_int_eq(pindio_file_read(s.file, mem, 65536, 0, record_done,
+	ck_assert_int_eq(pindio_file_read(s.file, mem, 65536, 0, test_record_done,
 					  &rd[0]), 0);
 	ck_assert_int_eq(pindio_file_splice(s.file, MiB, fd, 0, 3 * MiB + 7,
-					    record_done, &sd), 0);
+					    test_record_done, &sd), 0);
 	for (i = 1; i < 3; i++)
 		ck_assert_int_eq(pindio_file_read(s.file, mem + i * 65536, 65536,
-						  (uint64_t)i * MiB, record_done,
+						  (uint64_t)i * MiB, test_record_done,
 						  &rd[i]), 0);
 	inflight = pindio_ctx_get_inflight(s.ctx);
 	ck_assert_uint_eq(inflight, 4);
@@ -1058,7 +1045,7 @@ START_TEST(test_poll_completes)
 		0, PINDIO_CTX_COOP_TASKRUN | PINDIO_CTX_SINGLE_ISSUER,
 		PINDIO_CTX_DEFAULT, PINDIO_CTX_SQPOLL,
 	};
-	struct done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct timespec t0, t1;
 	struct reader r;
 	struct src s;
@@ -1077,7 +1064,7 @@ START_TEST(test_poll_completes)
 	reader_start(&r, fds, s.data + MiB, 3 * MiB + 1, SIZE_MAX);
 	ck_assert_int_eq(pindio_file_splice(s.file, MiB, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET,
-					    3 * MiB + 1, record_done, &d), 0);
+					    3 * MiB + 1, test_record_done, &d), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do {
 		ck_assert_int_ge(pindio_ctx_reap(s.ctx, 0, 0), 0);
@@ -1214,7 +1201,7 @@ END_TEST
 /* The last unref waits for a splice in flight; its callback runs. */
 START_TEST(test_last_unref_completes_splice)
 {
-	struct done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	unsigned char *got;
 	struct src s;
 	char *tpath;
@@ -1227,7 +1214,7 @@ START_TEST(test_last_unref_completes_splice)
 	ck_assert_int_ge(fd, 0);
 	unlink(tpath);
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fd, 4096, 4 * MiB + 1,
-					    record_done, &d), 0);
+					    test_record_done, &d), 0);
 	src_close(&s);
 	ck_assert_int_eq(d.calls, 1);
 	ck_assert_int_eq(d.res, 4 * MiB + 1);
@@ -1266,7 +1253,7 @@ static void keep_warning(void *data, int priority, const char *file,
 START_TEST(test_teardown_with_stuck_splice)
 {
 	unsigned int before = count_fds();
-	struct done d = { 0, 0 };
+	struct test_done d = { 0, 0 };
 	struct src s;
 	int fds[2];
 
@@ -1277,7 +1264,7 @@ START_TEST(test_teardown_with_stuck_splice)
 	stream_new(STREAM_SOCKET, fds);
 	ck_assert_int_eq(pindio_file_splice(s.file, 0, fds[1],
 					    PINDIO_SPLICE_NO_OFFSET, 8 * MiB,
-					    record_done, &d), 0);
+					    test_record_done, &d), 0);
 	/* Until the socket buffer is full. */
 	ck_assert_int_ge(pindio_ctx_reap(s.ctx, 1, 300), 0);
 	close(fds[1]);
