@@ -37,8 +37,7 @@ mandir=$top_srcdir/man
 NM=${NM:-nm}
 READELF=${READELF:-readelf}
 
-skip() { echo "SKIP: $*"; exit 77; }
-hard_error() { echo "ERROR: $*"; exit 99; }
+. "$script_dir/script-lib.sh"
 
 # NM may carry options (libtool's is "nm -B"): only its first word must exist.
 for tool in "${NM%% *}" "${READELF%% *}" awk sort comm; do
@@ -54,19 +53,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-exports.XXXXXX") || hard_error "mktemp fa
 trap 'rm -rf "$tmp"' EXIT
 
 failed=0
-
-# report LABEL FILE: one line per check, PASS when FILE is empty, else FAIL
-# followed by the offenders FILE lists, one per line.
-report() {
-	local label=$1 list=$2
-	if [ -s "$list" ]; then
-		echo "FAIL: $label:"
-		sed 's/^/    /' "$list"
-		failed=1
-	else
-		echo "PASS: $label"
-	fi
-}
 
 # Print FILE with its /* */ comments replaced by a space; an unterminated
 # comment ends the output with a line "ERR unterminated comment".

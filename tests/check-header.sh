@@ -24,8 +24,7 @@ header=$top_srcdir/include/pindio.h
 CC=${CC:-cc}
 CXX=${CXX:-g++}
 
-skip() { echo "SKIP: $*"; exit 77; }
-hard_error() { echo "ERROR: $*"; exit 99; }
+. "$script_dir/script-lib.sh"
 
 [ -f "$header" ] || hard_error "$header does not exist"
 # CC may carry options (e.g. "gcc -m32"): only its first word must exist.

@@ -28,8 +28,7 @@ mandir=$top_srcdir/man
 MAN=${MAN:-man}
 GROFF=${GROFF:-groff}
 
-skip() { echo "SKIP: $*"; exit 77; }
-hard_error() { echo "ERROR: $*"; exit 99; }
+. "$script_dir/script-lib.sh"
 
 command -v "$GROFF" >/dev/null 2>&1 ||
 	skip "$GROFF not found; it is needed to render the man pages (Debian package groff-base)"
@@ -63,18 +62,6 @@ done
 [ ${#pages[@]} -gt 0 ] || hard_error "no man page in $mandir"
 
 failed=0
-
-# report LABEL FILE: PASS when FILE is empty, else FAIL followed by FILE.
-report() {
-	local label=$1 list=$2
-	if [ -s "$list" ]; then
-		echo "FAIL: $label:"
-		sed 's/^/    /' "$list"
-		failed=1
-	else
-		echo "PASS: $label"
-	fi
-}
 
 [ $have_man = 1 ] ||
 	echo "NOTE: $MAN not found: the pages are checked with $GROFF only (Debian package man-db)"
