@@ -425,7 +425,9 @@ static const char *file_type(mode_t mode)
 static int check_target(struct pindio_ctx *ctx, int fd_out,
 			int64_t out_offset, size_t len)
 {
+	const char *what;
 	struct stat st;
+	bool stream;
 	int fl;
 
 	if (fstat(fd_out, &st) < 0)
@@ -444,21 +446,14 @@ static int check_target(struct pindio_ctx *ctx, int fd_out,
 	if (fl < 0)
 		return fail(ctx, -errno, "F_GETFL on descriptor %d failed: %s",
 			    fd_out, strerror(errno));
-	if (S_ISCHR(st.st_mode)) {
-		if (out_offset != PINDIO_SPLICE_NO_OFFSET)
-			return fail(ctx, -ESPIPE, "descriptor %d is a character device, written as a stream: give PINDIO_SPLICE_NO_OFFSET, not %" PRId64,
-				    fd_out, out_offset);
-		if ((fl & O_ACCMODE) == O_RDONLY)
-			return fail(ctx, -EBADF, "descriptor %d is a character device open read-only; open it with O_WRONLY or O_RDWR",
-				    fd_out);
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		const char *what = S_ISFIFO(st.st_mode) ? "pipe" : "socket";
-
-		if (out_offset != PINDIO_SPLICE_NO_OFFSET)
-			return fail(ctx, -ESPIPE, "descriptor %d is a %s, which has no offset: give PINDIO_SPLICE_NO_OFFSET, not %" PRId64,
-				    fd_out, what, out_offset);
+	what = S_ISREG(st.st_mode) ? "regular file" :
+	       S_ISCHR(st.st_mode) ? "character device" :
+	       S_ISFIFO(st.st_mode) ? "pipe" : "socket";
+	stream = S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+	if (!S_ISREG(st.st_mode) && out_offset != PINDIO_SPLICE_NO_OFFSET)
+		return fail(ctx, -ESPIPE, "descriptor %d is a %s, which has no offset: give PINDIO_SPLICE_NO_OFFSET, not %" PRId64,
+			    fd_out, what, out_offset);
+	if (stream) {
 		/*
 		 * io_uring runs splices in its workers, which wait for the
 		 * target; a full non-blocking one ends the splice with
@@ -473,8 +468,11 @@ static int check_target(struct pindio_ctx *ctx, int fd_out,
 		return fail(ctx, -EINVAL, "target offset %" PRId64 " + %zu bytes is past the largest file offset",
 			    out_offset, len);
 	if ((fl & O_ACCMODE) == O_RDONLY)
-		return fail(ctx, -EBADF, "descriptor %d is a regular file open read-only; open it with O_WRONLY or O_RDWR",
-			    fd_out);
+		return fail(ctx, -EBADF, "descriptor %d is a %s open read-only; open it with O_WRONLY or O_RDWR",
+			    fd_out, what);
+	/* A character device (/dev/null) is written as a stream. */
+	if (S_ISCHR(st.st_mode))
+		return 0;
 	/* The kernel refuses it (-EINVAL), but only once data is in the pipe. */
 	if (fl & O_APPEND)
 		return fail(ctx, -EINVAL, "descriptor %d is open with O_APPEND, which the kernel does not splice to; open it without O_APPEND and give an offset, or PINDIO_SPLICE_NO_OFFSET",
