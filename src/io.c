@@ -114,6 +114,25 @@ static int queue_full(struct pindio_ctx *ctx)
 			  ctx->queue_depth);
 }
 
+/*
+ * The pool's next free request, filled in for the caller's callback but
+ * still in the pool: req_get() takes it once the backend has queued it.
+ */
+static inline struct req *req_peek(struct pindio_ctx *ctx,
+				   pindio_complete_fn fn, void *data, int *err)
+{
+	struct req *req = ctx->free_reqs;
+
+	if (unlikely(!req)) {
+		*err = queue_full(ctx);
+		return NULL;
+	}
+	req->fn = fn;
+	req->data = data;
+	req->op = NULL;
+	return req;
+}
+
 /* Say which O_DIRECT rule a request broke (the slow half of check_rw). */
 static int rw_invalid(struct pindio_file *file, const void *buf, size_t len,
 		      uint64_t offset)
@@ -157,14 +176,9 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 		*err = rw_invalid(file, buf, len, offset);
 		return NULL;
 	}
-	req = ctx->free_reqs;
-	if (unlikely(!req)) {
-		*err = queue_full(ctx);
+	req = req_peek(ctx, fn, data, err);
+	if (unlikely(!req))
 		return NULL;
-	}
-	req->fn = fn;
-	req->data = data;
-	req->op = NULL;
 	req->buf = fixed ? fixed : pin_lookup(ctx, buf, len);
 	if (unlikely(!req->buf && (*err = check_retiring(ctx, buf, len)) < 0))
 		return NULL;
@@ -495,14 +509,9 @@ static struct req *queue_rwv(struct pindio_file *file, bool write,
 		*err = ret;
 		return NULL;
 	}
-	req = ctx->free_reqs;
-	if (unlikely(!req)) {
-		*err = queue_full(ctx);
+	req = req_peek(ctx, fn, data, err);
+	if (unlikely(!req))
 		return NULL;
-	}
-	req->fn = fn;
-	req->data = data;
-	req->op = NULL;
 	req->buf = buf;
 	/* 1 when the backend used the buffer's long-term pin. */
 	ret = ctx->backend->queue_rwv(ctx, req, write, file, iov, iovcnt,
