@@ -642,8 +642,9 @@ static int buf_register(struct pindio_ctx *ctx, char *addr, size_t len,
 		goto err_advice;
 	}
 	/* Pinning faulted the pages in: now huge pages can be seen. */
-	account_charge(ctx, r, parts, nr);
-	if (!longterm)
+	if (longterm)
+		account_charge(ctx, r, parts, nr);
+	else
 		region_not_pinned(r);
 	buf_index(ctx, buf);
 
