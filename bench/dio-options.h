@@ -33,6 +33,8 @@ enum rw_mode {
 	RW_WRITE,
 	RW_RANDREAD,
 	RW_RANDWRITE,
+	RW_RW,			/* sequential, reads and writes mixed */
+	RW_RANDRW,		/* random, reads and writes mixed */
 	NR_RW_MODES,
 };
 
@@ -42,6 +44,7 @@ enum engine_id {
 	ENGINE_FIXED,
 	ENGINE_PLAIN,
 	ENGINE_AIO,
+	ENGINE_PSYNC,		/* pread/pwrite, not through libpindio */
 	ENGINE_SPLICE,
 	NR_ENGINES,
 };
@@ -50,22 +53,66 @@ extern const char *const engine_names[NR_ENGINES];
 
 #define DEFAULT_ENGINES	((1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN))
 
+enum output_format {
+	OUTPUT_NORMAL,
+	OUTPUT_JSON,		/* fio's --output-format=json shape */
+	OUTPUT_CSV,		/* one line per job and direction, with a header */
+	NR_OUTPUT_FORMATS,
+};
+
+extern const char *const output_format_names[NR_OUTPUT_FORMATS];
+
+#define MAX_FILES	64U
+#define MAX_NUMJOBS	256U
+#define MAX_RAMP_TIME	3600U
+
+enum verify_mode {
+	VERIFY_NONE,
+	VERIFY_CRC32C,
+};
+
 struct options {
-	const char *filename;		/* NULL: scratch file */
+	/* --filename=A,B,...: NULL entries when not given (scratch file) */
+	const char *filenames[MAX_FILES];
+	unsigned int nr_files;
+	/* A copy of --filename's value that filenames[] point into. */
+	char *filename_buf;
 	enum rw_mode rw;
+	unsigned int rwmixread;		/* percent of reads in rw/randrw, 0-100 */
 	uint64_t bs;
 	unsigned int iodepth;
+	unsigned int iodepth_batch;	/* submit after this many queued, 1-iodepth */
 	uint64_t size;			/* 0: not given */
-	unsigned int runtime;
+	uint64_t offset;		/* where in each file the region starts */
+	unsigned int runtime;		/* seconds of measurement per engine */
+	bool runtime_set;
+	uint64_t io_size;		/* 0: not given; bytes per job, then stop */
+	unsigned int ramp_time;		/* seconds run before measuring */
+	unsigned int numjobs;		/* threads, each with its own context */
+	bool direct;			/* --direct=0 is for psync only */
+	bool sqpoll;
+	bool hipri;			/* IOPOLL */
+	bool registerfiles;
+	bool hugepages;			/* buffers on 2 MiB pages */
+	enum verify_mode verify;
+	uint64_t seed;
+	bool seed_set;
+	enum output_format format;
+	const char *output;		/* NULL: stdout */
 	unsigned int engines;		/* bit per enum engine_id */
 	enum engine_id order[NR_ENGINES];	/* in the order given */
 	unsigned int nr_engines;
+	bool engines_set;
 	bool pins;			/* print the pin account after each run */
 	const char *probe;		/* --probe: print what backs it, exit */
+	/* no option at all: the README's default comparison */
+	bool default_comparison;
 };
 
 /* The defaults: randread, 4k, iodepth 32, 5 s, uring-fixed then uring. */
 void options_init(struct options *opt);
+/* Free what parse_options() allocated (filename_buf). */
+void options_free(struct options *opt);
 
 /*
  * Called once for the first bad option with a message (no "dio-bench: "

@@ -31,6 +31,9 @@ PACKAGES=(
 	# the quality gates: the header from C++, sanitizers and libFuzzer
 	# (clang, compiler-rt), memcheck, static analysis
 	g++ clang libclang-rt-dev valgrind cppcheck clang-tidy
+	# the fio engine (fio/) and bench/compare-peers: fio, and what
+	# scripts/fio-source.sh needs to fetch and unpack its source package
+	fio dpkg-dev python3
 )
 
 usage() {
