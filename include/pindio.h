@@ -68,6 +68,11 @@ enum pindio_ctx_flags {
 	/* Fail with -ENOSYS or -EPERM when io_uring is missing or forbidden,
 	 * instead of falling back to libaio (since 0.4). */
 	PINDIO_CTX_NO_FALLBACK		= 1U << 6,
+	/* Use files through their descriptors instead of the ring's
+	 * fixed-file table (since 0.5): every request then takes and drops
+	 * a file reference, as fio's io_uring engine does without
+	 * registerfiles.  For comparisons; the table is the faster default. */
+	PINDIO_CTX_NO_FIXED_FILES	= 1U << 7,
 };
 #define PINDIO_CTX_DEFAULT	(PINDIO_CTX_COOP_TASKRUN | \
 				 PINDIO_CTX_SINGLE_ISSUER | \

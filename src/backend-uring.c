@@ -188,14 +188,20 @@ static int uring_init(struct pindio_ctx *ctx)
 	}
 
 	slots = file_table_slots();
-	ret = slots ? io_uring_register_files_sparse(&u->ring, slots) : -EMFILE;
-	if (ret < 0) {
-		/* Not fatal: files are then used through their descriptors. */
-		info(ctx, "no fixed-file table (%s); using plain descriptors\n",
-		     strerror(-ret));
+	if (ctx->flags & PINDIO_CTX_NO_FIXED_FILES) {
+		/* Asked for: files_registered stays false. */
+		dbg(ctx, "PINDIO_CTX_NO_FIXED_FILES: using plain descriptors\n");
 	} else {
-		ctx->files_registered = true;
-		ctx->file_slots = slots;
+		ret = slots ? io_uring_register_files_sparse(&u->ring, slots) :
+		      -EMFILE;
+		if (ret < 0) {
+			/* Not fatal: files are then used through descriptors. */
+			info(ctx, "no fixed-file table (%s); using plain descriptors\n",
+			     strerror(-ret));
+		} else {
+			ctx->files_registered = true;
+			ctx->file_slots = slots;
+		}
 	}
 
 	u->rwv_fixed = probe_rwv_fixed(ctx, &u->ring);

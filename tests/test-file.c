@@ -211,6 +211,37 @@ START_TEST(test_fixed_slots_reused)
 }
 END_TEST
 
+/*
+ * PINDIO_CTX_NO_FIXED_FILES: no slot, and I/O through the descriptor
+ * still moves the data.
+ */
+START_TEST(test_no_fixed_files)
+{
+	struct pindio_ctx *ctx;
+	struct pindio_file *file = NULL;
+	char *path, *buf;
+
+	REQUIRE_ODIRECT();
+	path = scratch_file("nofixed", 1 << 16);
+	ctx = test_ctx_new(8, PINDIO_CTX_DEFAULT | PINDIO_CTX_NO_FIXED_FILES);
+	ck_assert_uint_eq(pindio_ctx_get_flags(ctx) & PINDIO_CTX_NO_FIXED_FILES,
+			  PINDIO_CTX_NO_FIXED_FILES);
+	ck_assert_int_eq(pindio_file_open(ctx, path, O_RDWR, 0, &file), 0);
+	ck_assert_int_eq(pindio_file_get_fixed_index(file), -1);
+	ck_assert_int_eq(posix_memalign((void **)&buf, 4096, 8192), 0);
+	memset(buf, 0x5a, 8192);
+	ck_assert_int_eq(pindio_file_pwrite(file, buf, 8192, 4096), 8192);
+	memset(buf, 0, 8192);
+	ck_assert_int_eq(pindio_file_pread(file, buf, 8192, 4096), 8192);
+	ck_assert_int_eq(buf[0], 0x5a);
+	ck_assert_int_eq(buf[8191], 0x5a);
+	free(buf);
+	pindio_file_unref(file);
+	pindio_ctx_unref(ctx);
+	scratch_remove(path);
+}
+END_TEST
+
 /* Files hold the context: it lives until the last file is gone. */
 START_TEST(test_file_keeps_ctx)
 {
@@ -271,6 +302,7 @@ Suite *test_suite(void)
 	tcase_add_test(tc, test_adopt);
 	tcase_add_test(tc, test_adopt_bad_fds);
 	tcase_add_test(tc, test_fixed_slots_reused);
+	tcase_add_test(tc, test_no_fixed_files);
 	tcase_add_test(tc, test_file_keeps_ctx);
 	tcase_add_test(tc, test_blockdev_align);
 	suite_add_tcase(s, tc);
