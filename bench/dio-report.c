@@ -149,11 +149,28 @@ static const char *bytes_str(uint64_t v, char *buf, size_t len)
 
 /* ---- normal: the table ------------------------------------------------ */
 
+/*
+ * A path on the terminal: a name can hold newlines and escape sequences,
+ * which would break the table or the terminal; they are shown as \xNN.
+ */
+static void normal_path(FILE *f, const char *path)
+{
+	const unsigned char *p = (const unsigned char *)path;
+
+	for (; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
 static void normal_target(FILE *f, const struct report_target *tgt)
 {
 	char size[32];
 
-	fprintf(f, "target: %s", tgt->path ? tgt->path : "(none)");
+	fputs("target: ", f);
+	normal_path(f, tgt->path ? tgt->path : "(none)");
 	if (tgt->nr_files > 1)
 		fprintf(f, " +%u more file%s", tgt->nr_files - 1,
 			tgt->nr_files > 2 ? "s" : "");

@@ -733,6 +733,7 @@ START_TEST(test_report_normal)
 	s = report_string(&fx);
 	ASSERT_HAS(s, "uring-fixed ");
 	ASSERT_HAS(s, "uring ");
+	ASSERT_HAS(s, "target: /tmp/we\"ird\\pa\\x0ath\\x01.dat, file, 1 GiB,");
 	ASSERT_HAS(s, "O_DIRECT alignment: memory 512");
 	ASSERT_HAS(s, "uring vs uring-fixed: IOPS x0.80, CPU per I/O x1.25");
 	ASSERT_HAS(s, "128 KiB pinned in 32 regions");
