@@ -128,6 +128,12 @@ struct job_result *job_result_new(void)
 	return r;
 }
 
+/* |v| without llabs()'s undefined INT64_MIN. */
+static uint64_t magnitude(int64_t v)
+{
+	return v < 0 ? -(uint64_t)v : (uint64_t)v;
+}
+
 void job_result_merge(struct job_result *dst, const struct job_result *src)
 {
 	int d;
@@ -157,7 +163,7 @@ void job_result_merge(struct job_result *dst, const struct job_result *src)
 		dst->vmpin_agrees = (dst->vmpin_checked ? dst->vmpin_agrees : true) &&
 				    src->vmpin_agrees;
 		if (!dst->vmpin_checked ||
-		    llabs(src->vmpin_diff) > llabs(dst->vmpin_diff))
+		    magnitude(src->vmpin_diff) > magnitude(dst->vmpin_diff))
 			dst->vmpin_diff = src->vmpin_diff;
 		dst->vmpin_checked = true;
 	}

@@ -39,7 +39,11 @@ uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
 /* The table-driven crc32c, whatever the CPU: for the tests to compare. */
 uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
-/* Write a complete block of @len bytes at @block for @offset. */
+/*
+ * Write a complete block of @len bytes at @block for @offset.  @len is at
+ * least VERIFY_MIN_BS (dio-bench refuses smaller --bs with --verify);
+ * below sizeof(struct verify_hdr) nothing is written.
+ */
 void verify_fill(void *block, size_t len, uint64_t offset, uint64_t seed,
 		 uint32_t job, uint64_t sequence);
 

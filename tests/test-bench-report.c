@@ -302,10 +302,24 @@ START_TEST(test_job_result_merge)
 	b->error = -ENOMEM;
 	job_result_merge(a, b);
 	ck_assert_int_eq(a->error, -EIO);	/* the first one stays */
-	/* b merged twice: 70 reads and 10 writes in 3 s, 6300 ns of CPU. */
-	ck_assert(fabs(result_iops(a, -1) - 80.0 / 3) < 1e-9);
-	ck_assert(fabs(result_iops(a, DIR_READ) - 70.0 / 3) < 1e-9);
-	ck_assert(fabs(result_cpu_per_io_ns(a) - 6300.0 / 80) < 1e-9);
+	/* VmPin: agrees only if every thread's check did; largest difference. */
+	ck_assert(!a->vmpin_checked);
+	b->vmpin_checked = true;
+	b->vmpin_agrees = true;
+	job_result_merge(a, b);
+	ck_assert(a->vmpin_checked && a->vmpin_agrees);
+	b->vmpin_agrees = false;
+	b->vmpin_diff = -8192;
+	job_result_merge(a, b);
+	b->vmpin_agrees = true;
+	b->vmpin_diff = 4096;
+	job_result_merge(a, b);
+	ck_assert(!a->vmpin_agrees);
+	ck_assert_int_eq(a->vmpin_diff, -8192);
+	/* b merged 5 times: 160 reads and 25 writes in 3 s, 15300 ns of CPU. */
+	ck_assert(fabs(result_iops(a, -1) - 185.0 / 3) < 1e-9);
+	ck_assert(fabs(result_iops(a, DIR_READ) - 160.0 / 3) < 1e-9);
+	ck_assert(fabs(result_cpu_per_io_ns(a) - 15300.0 / 185) < 1e-9);
 	free(a);
 	free(b);
 }
