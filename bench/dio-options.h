@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define KIB		1024ULL
 #define MIB		(1024ULL * KIB)
@@ -65,6 +66,12 @@ extern const char *const output_format_names[NR_OUTPUT_FORMATS];
 #define MAX_FILES	64U
 #define MAX_NUMJOBS	256U
 #define MAX_RAMP_TIME	3600U
+#define DEF_RWMIXREAD	50U
+/*
+ * --seed when not given: fixed, so that two runs without --seed do the
+ * same I/O and write the same data.
+ */
+#define DEF_SEED	0x89ULL
 
 enum verify_mode {
 	VERIFY_NONE,
@@ -109,7 +116,11 @@ struct options {
 	bool default_comparison;
 };
 
-/* The defaults: randread, 4k, iodepth 32, 5 s, uring-fixed then uring. */
+/*
+ * The defaults: randread, 4k, iodepth 32 submitted one by one, 5 s, one
+ * job, O_DIRECT, rwmixread 50, seed DEF_SEED, normal output, uring-fixed
+ * then uring.
+ */
 void options_init(struct options *opt);
 /* Free what parse_options() allocated (filename_buf). */
 void options_free(struct options *opt);
@@ -125,11 +136,16 @@ typedef void options_error_fn(void *data, const char *fmt, va_list ap);
 /*
  * Parse argv[1..argc-1] into @opt (see dio-bench --help).  Returns 0,
  * OPTIONS_HELP as soon as --help is seen (the rest is not looked at), or
- * -1 after calling @error for the first bad option.  Values point into
- * argv.
+ * -1 after calling @error for the first bad option or, once every option
+ * was read, for the first rule between options that is broken.  String
+ * values point into argv, except filenames[], which point into
+ * filename_buf: call options_free() whatever the return value.
  */
 int parse_options(int argc, char **argv, struct options *opt,
 		  options_error_fn *error, void *data);
+
+/* dio-bench --help: every option, its range and its default. */
+void options_usage(FILE *f);
 
 /*
  * Strict unsigned decimal, no blanks, no sign.  Returns a pointer to the
