@@ -487,7 +487,7 @@ static bool writes(enum rw_mode rw)
  * apply to none of the engines listed is refused rather than ignored: a
  * result measured without it would be taken for one measured with it.
  */
-static int check_options(const struct parser *ps, struct options *opt)
+static int check_options(const struct parser *ps, const struct options *opt)
 {
 	const char *order = "the --engine list";
 	char h[32];
