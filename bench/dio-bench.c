@@ -1,21 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * dio-bench: measure what registered (fixed) buffers buy over plain
- * O_DIRECT I/O through the same io_uring context, and over libaio and
- * splice.
+ * O_DIRECT I/O through the same io_uring context, and over libaio,
+ * pread/pwrite and splice, on the same workload, one engine after the
+ * other.
  *
- * The engines run the same workload one after the other:
- *   uring-fixed  one buffer from pindio_buf_alloc(), registered with the
- *                ring, so every request is READ_FIXED/WRITE_FIXED and the
- *                kernel does not pin pages per request;
- *   uring        the same amount of posix_memalign() memory, so every
- *                request is a plain READ/WRITE that pins its pages itself;
+ *   uring-fixed  buffers from pindio_buf_alloc(), registered with the
+ *                ring: READ_FIXED/WRITE_FIXED, no per-request pinning;
+ *   uring        posix_memalign() memory through the same kind of ring:
+ *                the kernel pins and unpins the pages of every request;
  *   libaio       the same plain memory through pindio's libaio backend;
- *   splice       reads only: each request splices bs bytes of the file
- *                into /dev/null through a pipe (pindio_file_splice()), so
- *                no user memory at all; bandwidth is what it measures.
+ *   psync        pread(2)/pwrite(2), one request at a time per job;
+ *   splice       reads only: file -> pipe -> /dev/null, no user memory.
  *
- * Exit status: 0 success, 1 I/O or library error, 2 bad option.
+ * This file is the command: options, targets, the scratch file, signals,
+ * the progress line.  The jobs are dio-job.c, the output dio-report.c.
+ *
+ * Exit status: 0 success, 1 I/O, library or verify error, 2 bad option.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +33,12 @@
 
 #include <pindio.h>
 
+#include "dio-job.h"
 #include "dio-options.h"
 #include "dio-probe.h"
+#include "dio-report.h"
+#include "dio-stats.h"
+#include "dio-verify.h"
 
 #define EXIT_IO		1
 #define EXIT_USAGE	2
@@ -41,61 +46,13 @@
 #define DEF_SCRATCH	(256 * MIB)
 #define FILL_CHUNK	MIB
 #define SCRATCH_TMPL	"dio-bench.scratch.XXXXXX"
-
-struct target {
-	const char *path;
-	bool scratch;
-	bool blockdev;
-	uint64_t size;			/* the region the workload covers */
-	uint32_t mem_align;
-	uint32_t offset_align;
-};
-
-struct result {
-	uint64_t ios;
-	uint64_t bytes;
-	uint64_t lat_sum_ns;
-	uint64_t elapsed_ns;
-};
-
-struct run;
-
-/* One in-flight request: its own slice of the buffer. */
-struct slot {
-	struct run *run;
-	char *buf;
-	uint64_t offset;
-	uint64_t start_ns;
-	bool deferred;
-};
-
-struct run {
-	enum engine_id engine;
-	int null_fd;			/* splice target: /dev/null */
-	const struct options *opt;
-	const struct target *tgt;
-	struct pindio_ctx *ctx;
-	struct pindio_file *file;
-	struct slot *slots;
-	/*
-	 * Slots whose next request the library refused with -EBUSY from
-	 * inside a callback: queued again once pindio_ctx_reap() returns.
-	 */
-	struct slot **deferred;
-	unsigned int nr_deferred;
-	unsigned int inflight;
-	uint64_t next_offset;		/* sequential workloads */
-	uint64_t nr_blocks;		/* random workloads */
-	uint64_t rng;
-	bool stopping;
-	bool failed;
-	struct result res;
-};
+/* The default comparison's seconds per engine and workload. */
+#define DEFAULT_CMP_RUNTIME	3U
 
 /*
  * Set by the SIGINT/SIGTERM handler; everything else happens outside the
- * handler: the I/O loop stops, the scratch file is removed, and then the
- * signal is raised again so our parent sees how we died.
+ * handler: the jobs stop and drain, the scratch file is removed, and then
+ * the signal is raised again so our parent sees how we died.
  */
 static volatile sig_atomic_t stop_signal;
 
@@ -125,10 +82,7 @@ static void install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/*
-	 * No SA_RESTART: a wait inside io_uring_enter() must return -EINTR
-	 * so the loop sees the flag now rather than at the next timeout.
-	 */
+	/* No SA_RESTART: the progress wait must return -EINTR at once. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 }
@@ -140,82 +94,6 @@ static void reraise(int signo)
 	raise(signo);
 	/* Only reached if the signal is blocked or ignored by the parent. */
 	exit(128 + signo);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* xorshift64*: fast, and good enough to scatter offsets and fill data. */
-static uint64_t rng_next(uint64_t *state)
-{
-	uint64_t x = *state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	*state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void fill_random(void *p, size_t len, uint64_t *state)
-{
-	unsigned char *c = p;
-
-	while (len >= sizeof(uint64_t)) {
-		uint64_t v = rng_next(state);
-
-		memcpy(c, &v, sizeof(v));
-		c += sizeof(v);
-		len -= sizeof(v);
-	}
-	while (len--)
-		*c++ = (unsigned char)rng_next(state);
-}
-
-/* ---- options ---------------------------------------------------------- */
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: dio-bench [OPTION]...\n"
-"Compare O_DIRECT I/O from registered buffers (uring-fixed) with plain\n"
-"buffers (uring) through the same io_uring context, and with libaio and\n"
-"splice.\n"
-"\n"
-"  --filename=PATH   existing file or block device; default: a scratch file\n"
-"                    " SCRATCH_TMPL " in the current directory,\n"
-"                    removed at exit\n"
-"  --rw=MODE         read, write, randread or randwrite (default randread)\n"
-"  --bs=SIZE         block size (default 4k); a multiple of the O_DIRECT\n"
-"                    offset alignment, at most 1g\n"
-"  --iodepth=N       requests in flight, 1-%u (default %u)\n"
-"  --size=SIZE       bytes of the target to use; default 256m for the\n"
-"                    scratch file, the whole file or device otherwise\n"
-"  --runtime=SECS    seconds per engine, 1-%u (default %u)\n"
-"  --engine=LIST     comma-separated engines to run in that order:\n"
-"                    uring-fixed, uring, libaio, splice (reads only:\n"
-"                    file -> pipe -> /dev/null), or all; default\n"
-"                    uring-fixed,uring.  Ratios compare each to the first\n"
-"  --pins            after each engine's run, print pindio's pin account\n"
-"                    (every buffer, plain DMA in flight, the memlock\n"
-"                    budget) and whether it agrees with the kernel's VmPin\n"
-"  --probe=PATH      print what storage backs PATH (filesystem-DAX,\n"
-"                    device-DAX or neither, the NVDIMM namespace behind\n"
-"                    it) and its O_DIRECT alignment, then exit without\n"
-"                    benchmarking\n"
-"  --help            show this help\n"
-"\n"
-"SIZE is a number with an optional suffix k, m or g (powers of 1024).\n"
-"Options take their value as --opt=value or --opt value.\n"
-"Write workloads overwrite the data in --filename.\n"
-"\n"
-"Exit status: 0 success, 1 I/O or library error, 2 bad option.\n",
-		MAX_IODEPTH, DEF_IODEPTH, MAX_RUNTIME, DEF_RUNTIME);
 }
 
 static void __attribute__((format(printf, 1, 0), noreturn))
@@ -246,18 +124,8 @@ option_error(void *data, const char *fmt, va_list ap)
 	(void)data;
 	vbad_option(fmt, ap);
 }
-/* ---- the target ------------------------------------------------------- */
 
-/* Report a failed library call with the context's explanation of it. */
-static int lib_error(struct pindio_ctx *ctx, const char *fn, const char *what,
-		     int err)
-{
-	const char *msg = ctx ? pindio_ctx_last_error(ctx) : "";
-
-	fprintf(stderr, "dio-bench: %s%s%s%s: %s\n", fn, what ? "(" : "",
-		what ? what : "", what ? ")" : "", *msg ? msg : strerror(-err));
-	return EXIT_IO;
-}
+/* ---- the scratch file --------------------------------------------------- */
 
 /*
  * Create the scratch file empty: its O_DIRECT alignment is known as soon
@@ -281,27 +149,49 @@ static int create_scratch(void)
 
 /*
  * Random contents, so a device or filesystem that compresses or
- * deduplicates cannot make reads cheaper than they are; written through
- * the page cache and fsync()ed so the direct I/O that follows reads
- * what is on the device.
+ * deduplicates cannot make reads cheaper than they are; with --verify,
+ * blocks with verify headers, so reads have something to check.
+ * Written through the page cache and fsync()ed, so the direct I/O that
+ * follows reads what is on the device.
  */
-static int fill_scratch(int fd, uint64_t size)
+static int fill_scratch(int fd, const struct options *opt,
+			const struct target *tgt)
 {
-	uint64_t off = 0, rng = 0x9e3779b97f4a7c15ULL;
+	uint64_t off = 0, rng = 0x9e3779b97f4a7c15ULL, seq = 0;
+	uint64_t size = tgt->offset + tgt->size;
+	uint64_t chunk_len = FILL_CHUNK;
 	char *chunk;
 	int ret = 0;
 
-	chunk = malloc(FILL_CHUNK);
+	if (opt->verify != VERIFY_NONE)
+		chunk_len = (FILL_CHUNK + opt->bs - 1) / opt->bs * opt->bs;
+	chunk = malloc(chunk_len);
 	if (!chunk) {
 		fprintf(stderr, "dio-bench: filling %s: %s\n", scratch_path,
 			strerror(ENOMEM));
 		return EXIT_IO;
 	}
 	while (off < size && !stop_signal) {
-		size_t len = size - off < FILL_CHUNK ? size - off : FILL_CHUNK;
+		size_t len = size - off < chunk_len ? size - off : chunk_len;
 		ssize_t n;
 
-		fill_random(chunk, len, &rng);
+		if (opt->verify == VERIFY_NONE) {
+			fill_random(chunk, len, &rng);
+		} else {
+			size_t b;
+
+			/* Blocks start at --offset; bytes before it are filler. */
+			for (b = 0; b + opt->bs <= len; b += opt->bs) {
+				uint64_t o = off + b;
+
+				if (o < tgt->offset)
+					memset(chunk + b, 0, opt->bs);
+				else
+					verify_fill(chunk + b, opt->bs, o, opt->seed,
+						    0, seq++);
+			}
+			memset(chunk + b, 0, len - b);
+		}
 		n = pwrite(fd, chunk, len, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -309,6 +199,12 @@ static int fill_scratch(int fd, uint64_t size)
 			fprintf(stderr, "dio-bench: filling %s at offset %llu: %s\n",
 				scratch_path, (unsigned long long)off,
 				strerror(errno));
+			ret = EXIT_IO;
+			goto out;
+		}
+		if ((uint64_t)n != len) {
+			fprintf(stderr, "dio-bench: filling %s at offset %llu: short write\n",
+				scratch_path, (unsigned long long)off);
 			ret = EXIT_IO;
 			goto out;
 		}
@@ -331,22 +227,27 @@ out:
 	return ret;
 }
 
-static int open_flags(const struct options *opt)
-{
-	return opt->rw == RW_WRITE || opt->rw == RW_RANDWRITE ? O_RDWR : O_RDONLY;
-}
+/* ---- targets -------------------------------------------------------------- */
 
-static bool is_write(const struct options *opt)
+static bool any_write(const struct options *opt, const struct workload *wls,
+		      unsigned int nr)
 {
-	return opt->rw == RW_WRITE || opt->rw == RW_RANDWRITE;
+	unsigned int i;
+
+	(void)opt;
+	for (i = 0; i < nr; i++)
+		if (rw_has_write(wls[i].rw))
+			return true;
+	return false;
 }
 
 /*
- * Open the target once through the library to learn its O_DIRECT
- * alignment and size, and check the options against them.  Bad values
- * exit with EXIT_USAGE; returns 0 or EXIT_IO.
+ * Open a target once through the library to learn its O_DIRECT alignment
+ * and size, and check the options against them.  Bad values exit with
+ * EXIT_USAGE; returns 0 or EXIT_IO.
  */
-static int probe_target(const struct options *opt, struct target *tgt)
+static int probe_target(const struct options *opt, bool writes,
+			struct target *tgt)
 {
 	struct pindio_ctx *ctx;
 	struct pindio_file *file;
@@ -359,20 +260,23 @@ static int probe_target(const struct options *opt, struct target *tgt)
 		fprintf(stderr, "dio-bench: pindio_ctx_new: %s\n", strerror(-ret));
 		return EXIT_IO;
 	}
-	ret = pindio_file_open(ctx, tgt->path, open_flags(opt), 0, &file);
+	ret = pindio_file_open(ctx, tgt->path, writes ? O_RDWR : O_RDONLY, 0,
+			       &file);
 	if (ret < 0) {
-		ret = lib_error(ctx, "pindio_file_open", tgt->path, ret);
+		fprintf(stderr, "dio-bench: pindio_file_open(%s): %s\n",
+			tgt->path, pindio_ctx_last_error(ctx));
 		pindio_ctx_unref(ctx);
-		return ret;
+		return EXIT_IO;
 	}
 	tgt->mem_align = pindio_file_get_mem_align(file);
 	tgt->offset_align = pindio_file_get_offset_align(file);
 	ret = pindio_file_get_size(file, &size);
 	if (ret < 0) {
-		ret = lib_error(ctx, "pindio_file_get_size", tgt->path, ret);
+		fprintf(stderr, "dio-bench: pindio_file_get_size(%s): %s\n",
+			tgt->path, pindio_ctx_last_error(ctx));
 		pindio_file_unref(file);
 		pindio_ctx_unref(ctx);
-		return ret;
+		return EXIT_IO;
 	}
 	pindio_file_unref(file);
 	pindio_ctx_unref(ctx);
@@ -387,508 +291,318 @@ static int probe_target(const struct options *opt, struct target *tgt)
 		bad_option("--bs=%s: must be a multiple of the O_DIRECT offset alignment of %s, %u bytes",
 			   human_size(opt->bs, a, sizeof(a)), tgt->path,
 			   tgt->offset_align);
+	if (opt->offset % tgt->offset_align)
+		bad_option("--offset=%s: must be a multiple of the O_DIRECT offset alignment of %s, %u bytes",
+			   human_size(opt->offset, a, sizeof(a)), tgt->path,
+			   tgt->offset_align);
+	tgt->offset = opt->offset;
 	if (tgt->scratch) {
 		tgt->size = opt->size ? opt->size : DEF_SCRATCH;
+	} else if (opt->offset >= size) {
+		bad_option("--offset=%s: at or past the end of %s, which has %llu bytes",
+			   human_size(opt->offset, a, sizeof(a)), tgt->path,
+			   (unsigned long long)size);
 	} else if (opt->size) {
-		if (opt->size > size)
-			bad_option("--size=%s: larger than %s, which has %llu bytes (%s); give at most that, or omit --size to use all of it",
+		if (opt->size > size - opt->offset)
+			bad_option("--size=%s: larger than the %llu bytes of %s after --offset=%llu; give at most that, or omit --size to use all of it",
 				   human_size(opt->size, a, sizeof(a)),
-				   tgt->path, (unsigned long long)size,
-				   human_size(size, b, sizeof(b)));
+				   (unsigned long long)(size - opt->offset),
+				   tgt->path, (unsigned long long)opt->offset);
 		tgt->size = opt->size;
 	} else {
-		if (size == 0)
-			bad_option("--filename=%s: the file is empty; give a non-empty file or device, or omit --filename for a scratch file",
-				   tgt->path);
-		/* Use the aligned part of the file; its tail is not O_DIRECT-able. */
-		tgt->size = size - size % tgt->offset_align;
+		/* The aligned part; the file's tail is not O_DIRECT-able. */
+		tgt->size = size - opt->offset;
+		tgt->size -= tgt->size % tgt->offset_align;
 	}
 	if (tgt->size % tgt->offset_align)
 		bad_option("--size=%s: must be a multiple of the O_DIRECT offset alignment of %s, %u bytes",
 			   human_size(tgt->size, a, sizeof(a)), tgt->path,
 			   tgt->offset_align);
-	if (tgt->size < opt->bs && !tgt->scratch && !opt->size)
-		bad_option("--bs=%s: larger than the %llu usable bytes of %s; the target must hold at least one block",
-			   human_size(opt->bs, b, sizeof(b)),
-			   (unsigned long long)tgt->size, tgt->path);
-	if (tgt->size < opt->bs)
-		bad_option("--size=%s: smaller than --bs=%s; the target must hold at least one block",
+	if (tgt->size / opt->bs < opt->numjobs)
+		bad_option("--size=%s --bs=%s --numjobs=%u: %s holds %llu blocks; every job needs at least one: give a larger --size or fewer --numjobs",
 			   human_size(tgt->size, a, sizeof(a)),
-			   human_size(opt->bs, b, sizeof(b)));
+			   human_size(opt->bs, b, sizeof(b)), opt->numjobs,
+			   tgt->path, (unsigned long long)(tgt->size / opt->bs));
+	if (opt->verify != VERIFY_NONE &&
+	    tgt->size / opt->bs / opt->numjobs <= opt->iodepth)
+		bad_option("--verify: each job needs more blocks of %s than --iodepth=%u, so that no two requests in flight share a block; it has %llu: give a larger --size or a smaller --iodepth or --numjobs",
+			   tgt->path, opt->iodepth,
+			   (unsigned long long)(tgt->size / opt->bs / opt->numjobs));
 	return 0;
 }
 
-/* Bytes between two slots: bs, rounded up so every slice is aligned. */
-static uint64_t slot_stride(const struct options *opt, const struct target *tgt)
+static const char *target_kind(const struct target *tgt)
 {
-	uint64_t a = tgt->mem_align;
-
-	return (opt->bs + a - 1) / a * a;
+	return tgt->scratch ? "scratch file" :
+	       tgt->blockdev ? "block device" : "file";
 }
 
-/* ---- the I/O loop ----------------------------------------------------- */
+/* ---- the progress line ------------------------------------------------------ */
 
-static uint64_t next_offset(struct run *run)
+struct progress_state {
+	bool tty;			/* draw the line at all */
+	bool drawn;
+	uint64_t start_ns;
+	uint64_t last_ns;
+	uint64_t last_ios;
+	uint64_t last_bytes;
+	const char *label;
+};
+
+/* engine_run()'s wait: sleep a little, pass signals on, draw once a second. */
+static void progress_wait(struct engine_run *run, void *data)
 {
-	uint64_t off;
+	struct progress_state *ps = data;
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	uint64_t now, ios, bytes;
+	double dt;
 
-	if (run->opt->rw == RW_RANDREAD || run->opt->rw == RW_RANDWRITE)
-		return rng_next(&run->rng) % run->nr_blocks * run->opt->bs;
-	off = run->next_offset;
-	run->next_offset += run->opt->bs;
-	if (run->next_offset + run->opt->bs > run->tgt->size)
-		run->next_offset = 0;
-	return off;
-}
-
-static void complete(void *data, int res);
-
-/*
- * Queue the next request of @slot.  Returns 0, -EBUSY when the library
- * has no free request (the caller may retry after reaping), or another
- * negative errno after reporting it.
- */
-static int queue_slot(struct slot *slot)
-{
-	struct run *run = slot->run;
-	const char *fn;
-	int ret;
-
-	/* A deferred slot retries the offset it was refused for. */
-	if (!slot->deferred)
-		slot->offset = next_offset(run);
-	slot->start_ns = now_ns();
-	if (run->engine == ENGINE_SPLICE) {
-		fn = "pindio_file_splice";
-		ret = pindio_file_splice(run->file, slot->offset, run->null_fd,
-					 PINDIO_SPLICE_NO_OFFSET, run->opt->bs,
-					 complete, slot);
-	} else if (is_write(run->opt)) {
-		fn = "pindio_file_write";
-		ret = pindio_file_write(run->file, slot->buf, run->opt->bs,
-					slot->offset, complete, slot);
-	} else {
-		fn = "pindio_file_read";
-		ret = pindio_file_read(run->file, slot->buf, run->opt->bs,
-				       slot->offset, complete, slot);
-	}
-	if (ret == 0) {
-		run->inflight++;
-		return 0;
-	}
-	if (ret == -EBUSY)
-		return ret;
-	fprintf(stderr, "dio-bench: %s(offset %llu): %s\n", fn,
-		(unsigned long long)slot->offset,
-		pindio_ctx_last_error(run->ctx));
-	run->failed = true;
-	run->stopping = true;
-	return ret;
-}
-
-static void complete(void *data, int res)
-{
-	struct slot *slot = data;
-	struct run *run = slot->run;
-	uint64_t now = now_ns();
-
-	run->inflight--;
-	if (res < 0 || (uint64_t)res != run->opt->bs) {
-		/* Offsets never reach past the size, so a short count is an error too. */
-		fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
-			is_write(run->opt) ? "write" : "read",
-			(unsigned long long)slot->offset, run->tgt->path,
-			res < 0 ? strerror(-res) : "short transfer");
-		if (res >= 0)
-			fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
-				res, (unsigned long long)run->opt->bs);
-		run->failed = true;
-		run->stopping = true;
+	nanosleep(&ts, NULL);
+	if (stop_signal)
+		atomic_store(&run->stop, true);
+	if (!ps->tty)
 		return;
-	}
-	run->res.ios++;
-	run->res.bytes += (uint64_t)res;
-	run->res.lat_sum_ns += now - slot->start_ns;
-
-	if (run->stopping || stop_signal)
+	now = now_ns();
+	if (now - ps->last_ns < 1000000000ULL)
 		return;
-	/*
-	 * Queue the slot's next request right away: the reap call that
-	 * follows submits it in the same io_uring_enter() that waits.
-	 */
-	if (queue_slot(slot) == -EBUSY) {
-		slot->deferred = true;
-		run->deferred[run->nr_deferred++] = slot;
-	}
+	ios = atomic_load_explicit(&run->progress.ios, memory_order_relaxed);
+	bytes = atomic_load_explicit(&run->progress.bytes, memory_order_relaxed);
+	dt = (double)(now - ps->last_ns) / 1e9;
+	printf("\r\033[K%s: %.0f s, %s%.0f IOPS, %.1f MiB/s", ps->label,
+	       (double)(now - ps->start_ns) / 1e9,
+	       atomic_load(&run->progress.measuring) ? "" : "ramp, ",
+	       (double)(ios - ps->last_ios) / dt,
+	       (double)(bytes - ps->last_bytes) / dt / (double)MIB);
+	fflush(stdout);
+	ps->drawn = true;
+	ps->last_ns = now;
+	ps->last_ios = ios;
+	ps->last_bytes = bytes;
 }
 
-static int flush_deferred(struct run *run)
+/* ---- running ---------------------------------------------------------------- */
+
+static int run_one(const struct options *opt, const struct workload *wl,
+		   enum engine_id engine, const struct target *tgts,
+		   unsigned int nr_tgts, bool tty, struct job_result **out)
 {
-	while (run->nr_deferred && !run->stopping && !stop_signal) {
-		struct slot *slot = run->deferred[run->nr_deferred - 1];
-		int ret = queue_slot(slot);
+	struct engine_run run;
+	struct progress_state ps;
+	struct job_result *res;
+	char label[96], h[32];
+	int status;
 
-		/*
-		 * Once reap has returned, every completed request is back in
-		 * the pool: a refusal now means the library counts more in
-		 * flight than we do, and waiting will not fix that.
-		 */
-		if (ret == -EBUSY) {
-			fprintf(stderr, "dio-bench: %s: %s\n",
-				is_write(run->opt) ? "pindio_file_write" :
-				"pindio_file_read", pindio_ctx_last_error(run->ctx));
-			run->failed = true;
-			run->stopping = true;
-			return ret;
-		}
-		if (ret < 0)
-			return ret;
-		slot->deferred = false;
-		run->nr_deferred--;
-	}
-	return 0;
-}
-
-/*
- * Wait for everything in flight; its callbacks still count.  Signals
- * only interrupt the wait, they do not end it: the buffers must not go
- * away under the kernel.
- */
-static int drain(struct run *run)
-{
-	int ret;
-
-	run->stopping = true;
-	while (run->inflight) {
-		ret = pindio_ctx_reap(run->ctx, 1, 1000);
-		if (ret == -EINTR || ret >= 0)
-			continue;
-		lib_error(run->ctx, "pindio_ctx_reap", NULL, ret);
-		return EXIT_IO;
-	}
-	return 0;
-}
-
-static int io_loop(struct run *run)
-{
-	uint64_t start, deadline;
-	unsigned int i;
-	int ret, status = 0;
-
-	start = now_ns();
-	deadline = start + (uint64_t)run->opt->runtime * 1000000000ULL;
-	for (i = 0; i < run->opt->iodepth; i++) {
-		ret = queue_slot(&run->slots[i]);
-		if (ret == -EBUSY) {
-			fprintf(stderr, "dio-bench: queueing request %u of %u: %s\n",
-				i + 1, run->opt->iodepth,
-				pindio_ctx_last_error(run->ctx));
-			run->failed = true;
-			run->stopping = true;
-		}
-		if (ret < 0)
-			break;
-	}
-	while (!run->stopping && !stop_signal) {
-		ret = pindio_ctx_reap(run->ctx, 1, 1000);
-		if (ret < 0 && ret != -EINTR) {
-			status = lib_error(run->ctx, "pindio_ctx_reap", NULL, ret);
-			break;
-		}
-		if (flush_deferred(run) < 0)
-			break;
-		if (now_ns() >= deadline)
-			break;
-	}
-	ret = drain(run);
-	if (!status)
-		status = ret;
-	run->res.elapsed_ns = now_ns() - start;
-	if (run->failed && !status)
-		status = EXIT_IO;
-	return status;
-}
-
-/* The account while the engine's buffer is still registered. */
-static void print_pins(struct pindio_ctx *ctx, enum engine_id engine)
-{
-	int64_t diff = 0;
-	int ret;
-
-	printf("pin account after %s:\n", engine_names[engine]);
-	pindio_ctx_dump_pins(ctx, stdout);
-	ret = pindio_ctx_check_pins(ctx, &diff);
-	if (ret == 0)
-		printf("VmPin check: the kernel agrees\n");
-	else
-		printf("VmPin check: %s\n", pindio_ctx_last_error(ctx));
-}
-
-static int run_engine(enum engine_id engine, const struct options *opt,
-		      const struct target *tgt, struct result *res)
-{
-	struct run run;
-	struct pindio_buf *pbuf = NULL;
-	char *mem = NULL;
-	uint64_t stride = slot_stride(opt, tgt);
-	size_t len = (size_t)(stride * opt->iodepth);
-	unsigned int i;
-	int ret, status;
-
-	memset(&run, 0, sizeof(run));
-	run.engine = engine;
-	run.null_fd = -1;
-	run.opt = opt;
-	run.tgt = tgt;
-	run.nr_blocks = tgt->size / opt->bs;
-	/* The same seed for both engines: they see the same offsets. */
-	run.rng = 0x853c49e6748fea9bULL;
-
-	/*
-	 * The io_uring engines must not fall back to libaio behind our
-	 * back; a splice holds two of the context's requests.
-	 */
-	ret = pindio_ctx_new(engine == ENGINE_SPLICE ? 2 * opt->iodepth :
-			     opt->iodepth,
-			     engine == ENGINE_AIO ? PINDIO_CTX_LIBAIO :
-			     PINDIO_CTX_DEFAULT | PINDIO_CTX_NO_FALLBACK,
-			     &run.ctx);
-	if (ret < 0) {
-		fprintf(stderr, "dio-bench: pindio_ctx_new(%u) for engine %s: %s\n",
-			opt->iodepth, engine_names[engine], strerror(-ret));
-		if (ret == -ENOSYS || ret == -EPERM)
-			fprintf(stderr, "dio-bench: io_uring is not available here; --engine=libaio still runs\n");
-		return EXIT_IO;
-	}
-	status = EXIT_IO;
-	ret = pindio_file_open(run.ctx, tgt->path, open_flags(opt), 0, &run.file);
-	if (ret < 0) {
-		lib_error(run.ctx, "pindio_file_open", tgt->path, ret);
-		goto out_ctx;
-	}
-
-	if (engine == ENGINE_SPLICE) {
-		run.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		if (run.null_fd < 0) {
-			fprintf(stderr, "dio-bench: /dev/null: %s\n",
-				strerror(errno));
-			goto out_file;
-		}
-	} else if (engine == ENGINE_FIXED) {
-		ret = pindio_buf_alloc(run.ctx, len, 0, &pbuf);
-		if (ret < 0) {
-			char h[32];
-
-			lib_error(run.ctx, "pindio_buf_alloc",
-				  human_size(len, h, sizeof(h)), ret);
-			if (ret == -ENOMEM)
-				fprintf(stderr, "dio-bench: registered buffers are charged to RLIMIT_MEMLOCK (ulimit -l) without CAP_IPC_LOCK; lower --iodepth or --bs, or use --engine=uring\n");
-			goto out_file;
-		}
-		mem = pindio_buf_get_addr(pbuf);
-	} else {
-		size_t align = tgt->mem_align > 4096 ? tgt->mem_align : 4096;
-		void *p;
-
-		ret = posix_memalign(&p, align, len);
-		if (ret) {
-			fprintf(stderr, "dio-bench: posix_memalign(%zu, %zu): %s\n",
-				align, len, strerror(ret));
-			goto out_file;
-		}
-		mem = p;
-	}
-	/* Writes carry random data, for the same reason the scratch file does. */
-	if (mem && is_write(opt)) {
-		uint64_t rng = 0xda942042e4dd58b5ULL;
-
-		fill_random(mem, len, &rng);
-	}
-
-	run.slots = calloc(opt->iodepth, sizeof(*run.slots));
-	run.deferred = calloc(opt->iodepth, sizeof(*run.deferred));
-	if (!run.slots || !run.deferred) {
+	res = job_result_new();
+	if (!res) {
 		fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
-		goto out_mem;
+		return EXIT_IO;
 	}
-	for (i = 0; i < opt->iodepth; i++) {
-		run.slots[i].run = &run;
-		run.slots[i].buf = mem ? mem + (size_t)(i * stride) : NULL;
+	memset(&run, 0, sizeof(run));
+	run.opt = opt;
+	run.wl = wl;
+	run.engine = engine;
+	run.targets = tgts;
+	run.nr_targets = nr_tgts;
+	snprintf(label, sizeof(label), "%s %s %s QD%u", engine_names[engine],
+		 rw_names[wl->rw], human_size(wl->bs, h, sizeof(h)),
+		 engine == ENGINE_PSYNC ? 1 : wl->iodepth);
+	memset(&ps, 0, sizeof(ps));
+	ps.tty = tty;
+	ps.label = label;
+	ps.start_ns = now_ns();
+	ps.last_ns = ps.start_ns;
+
+	status = engine_run(&run, res, progress_wait, &ps);
+	if (ps.drawn) {
+		printf("\r\033[K");
+		fflush(stdout);
 	}
-
-	status = io_loop(&run);
-	*res = run.res;
-	if (opt->pins)
-		print_pins(run.ctx, engine);
-
-out_mem:
-	free(run.deferred);
-	free(run.slots);
-	if (pbuf)
-		pindio_buf_unref(pbuf);
-	else
-		free(mem);
-	if (run.null_fd >= 0)
-		close(run.null_fd);
-out_file:
-	pindio_file_unref(run.file);
-out_ctx:
-	pindio_ctx_unref(run.ctx);
-	return status;
-}
-
-/* ---- report ----------------------------------------------------------- */
-
-static double iops_of(const struct result *r)
-{
-	return r->elapsed_ns ? (double)r->ios * 1e9 / (double)r->elapsed_ns : 0.0;
-}
-
-static void print_target(const struct target *tgt)
-{
-	char h[32];
-
-	printf("target: %s (%s), size %s (%llu bytes), O_DIRECT alignment: mem %u, offset %u\n",
-	       tgt->path,
-	       tgt->scratch ? "scratch file" :
-	       tgt->blockdev ? "block device" : "file",
-	       human_size(tgt->size, h, sizeof(h)),
-	       (unsigned long long)tgt->size, tgt->mem_align, tgt->offset_align);
-}
-
-static void print_header(void)
-{
-	printf("%-12s %-10s %6s %8s %12s %10s %14s\n", "engine", "rw", "bs",
-	       "iodepth", "IOPS", "MiB/s", "lat-mean(us)");
-}
-
-static void print_row(enum engine_id engine, const struct options *opt,
-		      const struct result *r)
-{
-	double secs = (double)r->elapsed_ns / 1e9;
-	char h[32];
-
-	printf("%-12s %-10s %6s %8u %12.0f %10.1f %14.1f\n",
-	       engine_names[engine], rw_names[opt->rw],
-	       human_size(opt->bs, h, sizeof(h)), opt->iodepth, iops_of(r),
-	       secs > 0 ? (double)r->bytes / (double)MIB / secs : 0.0,
-	       r->ios ? (double)r->lat_sum_ns / (double)r->ios / 1e3 : 0.0);
+	if (res->verify_errors)
+		status = EXIT_IO;
+	*out = res;
+	return status ? EXIT_IO : 0;
 }
 
 /*
- * The default pair keeps its historical line, fixed over plain; any other
- * list compares every engine with the first one given.
+ * No option at all: the README's comparison.  4k random reads at QD32
+ * show the per-request cost; 128k sequential reads at QD8 show the
+ * per-page pinning that registered buffers avoid.
  */
-static void print_ratios(const struct options *opt,
-			 const struct result *results)
+static unsigned int default_comparison(struct options *opt,
+				       struct workload *wls)
 {
-	enum engine_id base = opt->order[0], e;
-	double b;
+	opt->engines = 0;
+	opt->nr_engines = 0;
+	opt->order[opt->nr_engines++] = ENGINE_FIXED;
+	opt->order[opt->nr_engines++] = ENGINE_PLAIN;
+	opt->order[opt->nr_engines++] = ENGINE_AIO;
+	opt->order[opt->nr_engines++] = ENGINE_PSYNC;
+	opt->engines = (1U << ENGINE_FIXED) | (1U << ENGINE_PLAIN) |
+		       (1U << ENGINE_AIO) | (1U << ENGINE_PSYNC);
+	opt->runtime = DEFAULT_CMP_RUNTIME;
+	wls[0] = (struct workload){ .rw = RW_RANDREAD, .bs = 4 * KIB, .iodepth = 32 };
+	wls[1] = (struct workload){ .rw = RW_READ, .bs = 128 * KIB, .iodepth = 8 };
+	/* probe_target() checks bs against the alignment: the larger one. */
+	opt->bs = 4 * KIB;
+	return 2;
+}
+
+static void check_buffers(const struct options *opt,
+			  const struct workload *wls, unsigned int nr_wls,
+			  const struct target *tgt)
+{
 	unsigned int i;
+	char h[32];
 
-	if (opt->engines == DEFAULT_ENGINES) {
-		double plain = iops_of(&results[ENGINE_PLAIN]);
-
-		if (plain > 0)
-			printf("ratio uring-fixed/uring IOPS: %.3f\n",
-			       iops_of(&results[ENGINE_FIXED]) / plain);
-		else
-			printf("ratio uring-fixed/uring IOPS: n/a (uring did no I/O)\n");
+	if (!(opt->engines & (1U << ENGINE_FIXED)))
 		return;
-	}
-	b = iops_of(&results[base]);
-	for (i = 1; i < opt->nr_engines; i++) {
-		e = opt->order[i];
-		if (b > 0)
-			printf("ratio %s/%s bandwidth: %.3f\n", engine_names[e],
-			       engine_names[base], iops_of(&results[e]) / b);
-		else
-			printf("ratio %s/%s bandwidth: n/a (%s did no I/O)\n",
-			       engine_names[e], engine_names[base],
-			       engine_names[base]);
+	for (i = 0; i < nr_wls; i++) {
+		uint64_t len = slot_stride(wls[i].bs, tgt->mem_align) *
+			       wls[i].iodepth * opt->numjobs;
+
+		if (len > PINDIO_BUF_MAX_LEN)
+			bad_option("--iodepth=%u --bs=%s --numjobs=%u: uring-fixed needs iodepth x bs x numjobs in one registered buffer, at most 1g",
+				   wls[i].iodepth, human_size(wls[i].bs, h, sizeof(h)),
+				   opt->numjobs);
 	}
 }
 
 int main(int argc, char **argv)
 {
 	struct options opt;
-	struct result results[NR_ENGINES];
-	struct target tgt;
+	struct target tgts[MAX_FILES];
+	struct workload wls[2];
+	struct job_result *results[2 * NR_ENGINES];
+	struct report_target rt;
+	unsigned int nr_wls = 1, nr_results = 0, nr_tgts, i, w;
+	bool tty, writes;
+	FILE *out = stdout;
 	struct stat st;
-	unsigned int i;
 	int fd = -1, status = 0, ret;
 
 	install_signals();
 	options_init(&opt);
 	ret = parse_options(argc, argv, &opt, option_error, NULL);
 	if (ret == OPTIONS_HELP) {
-		usage(stdout);
+		options_usage(stdout);
+		options_free(&opt);
 		return EXIT_SUCCESS;
 	}
 	if (ret < 0)
 		return EXIT_USAGE;	/* not reached: option_error() exits */
-	if (opt.probe)
-		return dio_probe(opt.probe);
+	if (opt.probe) {
+		ret = dio_probe(opt.probe);
+		options_free(&opt);
+		return ret;
+	}
 
-	memset(&tgt, 0, sizeof(tgt));
-	memset(results, 0, sizeof(results));
-	if (opt.filename) {
-		if (stat(opt.filename, &st) < 0)
-			bad_option("--filename=%s: %s; give an existing file or block device, or omit --filename for a scratch file",
-				   opt.filename, strerror(errno));
-		if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-			bad_option("--filename=%s: not a regular file or block device",
-				   opt.filename);
-		tgt.path = opt.filename;
-		tgt.blockdev = S_ISBLK(st.st_mode);
+	if (opt.default_comparison) {
+		nr_wls = default_comparison(&opt, wls);
 	} else {
+		wls[0] = (struct workload){ .rw = opt.rw, .bs = opt.bs,
+					    .iodepth = opt.iodepth };
+	}
+	writes = any_write(&opt, wls, nr_wls);
+
+	memset(tgts, 0, sizeof(tgts));
+	if (opt.nr_files) {
+		nr_tgts = opt.nr_files;
+		for (i = 0; i < nr_tgts; i++) {
+			const char *path = opt.filenames[i];
+
+			if (stat(path, &st) < 0)
+				bad_option("--filename=%s: %s; give an existing file or block device, or omit --filename for a scratch file",
+					   path, strerror(errno));
+			if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+				bad_option("--filename=%s: not a regular file or block device",
+					   path);
+			tgts[i].path = path;
+			tgts[i].blockdev = S_ISBLK(st.st_mode);
+		}
+	} else {
+		nr_tgts = 1;
 		fd = create_scratch();
 		if (fd < 0)
 			return EXIT_IO;
-		tgt.path = scratch_path;
-		tgt.scratch = true;
+		tgts[0].path = scratch_path;
+		tgts[0].scratch = true;
+	}
+	for (i = 0; i < nr_tgts; i++) {
+		status = probe_target(&opt, writes, &tgts[i]);
+		if (status)
+			goto out;
+	}
+	for (w = 0; w < nr_wls; w++)
+		if (wls[w].bs % tgts[0].offset_align)
+			bad_option("the default comparison's %llu-byte blocks are not a multiple of the O_DIRECT offset alignment of %s (%u bytes); run dio-bench in a directory on another filesystem",
+				   (unsigned long long)wls[w].bs, tgts[0].path,
+				   tgts[0].offset_align);
+	check_buffers(&opt, wls, nr_wls, &tgts[0]);
+
+	if (opt.output) {
+		out = fopen(opt.output, "w");
+		if (!out) {
+			fprintf(stderr, "dio-bench: --output=%s: %s\n", opt.output,
+				strerror(errno));
+			status = EXIT_IO;
+			goto out;
+		}
 	}
 
-	if ((opt.engines & (1U << ENGINE_SPLICE)) && is_write(&opt))
-		bad_option("--engine=splice --rw=%s: splice reads the file into /dev/null; use --rw=read or randread, or leave splice out",
-			   rw_names[opt.rw]);
-	status = probe_target(&opt, &tgt);
-	if (status)
-		goto out;
-	if ((opt.engines & (1U << ENGINE_FIXED)) &&
-	    slot_stride(&opt, &tgt) * opt.iodepth > PINDIO_BUF_MAX_LEN) {
-		char h[32];
-
-		bad_option("--iodepth=%u --bs=%s: uring-fixed needs iodepth x bs in one registered buffer, at most 1g",
-			   opt.iodepth, human_size(opt.bs, h, sizeof(h)));
-	}
-	if (tgt.scratch) {
-		status = fill_scratch(fd, tgt.size);
+	if (tgts[0].scratch) {
+		status = fill_scratch(fd, &opt, &tgts[0]);
 		if (status || stop_signal)
 			goto out;
-	} else if (is_write(&opt)) {
+	} else if (writes) {
 		fprintf(stderr, "dio-bench: warning: --rw=%s overwrites the data in %s\n",
-			rw_names[opt.rw], tgt.path);
+			rw_names[opt.rw], opt.filename_buf);
 	}
 
-	print_target(&tgt);
-	fflush(stdout);
-	for (i = 0; i < opt.nr_engines; i++) {
-		status = run_engine(opt.order[i], &opt, &tgt,
-				    &results[opt.order[i]]);
-		if (status || stop_signal)
-			goto out;
+	/* The progress line only where a person watches the report. */
+	tty = !opt.output && opt.format == OUTPUT_NORMAL && isatty(STDOUT_FILENO);
+	for (w = 0; w < nr_wls; w++) {
+		for (i = 0; i < opt.nr_engines; i++) {
+			ret = run_one(&opt, &wls[w], opt.order[i], tgts, nr_tgts,
+				      tty, &results[nr_results]);
+			nr_results++;
+			if (ret)
+				status = ret;
+			if (stop_signal)
+				goto out;
+			/* A failed engine stops the run: its error is the news. */
+			if (ret)
+				goto report;
+		}
 	}
 
-	print_header();
-	for (i = 0; i < opt.nr_engines; i++)
-		print_row(opt.order[i], &opt, &results[opt.order[i]]);
-	print_ratios(&opt, results);
+report:
+	memset(&rt, 0, sizeof(rt));
+	rt.path = tgts[0].path;
+	rt.nr_files = nr_tgts;
+	rt.kind = target_kind(&tgts[0]);
+	rt.size = tgts[0].size;
+	rt.mem_align = tgts[0].mem_align;
+	rt.offset_align = tgts[0].offset_align;
+	ret = report_write(out, &opt, &rt, results, nr_results);
+	if (ret < 0) {
+		fprintf(stderr, "dio-bench: writing the report%s%s: %s\n",
+			opt.output ? " to " : "", opt.output ? opt.output : "",
+			strerror(-ret));
+		status = EXIT_IO;
+	}
 
 out:
+	for (i = 0; i < nr_results; i++)
+		free(results[i]);
+	if (out != stdout && out && fclose(out) != 0 && !status) {
+		fprintf(stderr, "dio-bench: --output=%s: %s\n", opt.output,
+			strerror(errno));
+		status = EXIT_IO;
+	}
 	if (fd >= 0)
 		close(fd);
 	remove_scratch();
+	options_free(&opt);
 	if (stop_signal) {
 		fprintf(stderr, "dio-bench: stopped by %s\n",
 			stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

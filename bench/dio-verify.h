@@ -9,6 +9,7 @@
 #ifndef DIO_VERIFY_H
 #define DIO_VERIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,10 +29,21 @@ struct verify_hdr {
 /* Smallest block --verify accepts: the header and some payload. */
 #define VERIFY_MIN_BS	512U
 
-/* crc32c (Castagnoli), hardware instruction when the CPU has SSE4.2. */
+/*
+ * crc32c (Castagnoli), hardware instruction when the CPU has SSE4.2.
+ * @crc is 0 to start, or a previous result to continue it: the ~0 seed
+ * and final inversion are inside (crc32c(0, "123456789", 9) is
+ * 0xe3069283).
+ */
 uint32_t crc32c(uint32_t crc, const void *buf, size_t len);
+/* The table-driven crc32c, whatever the CPU: for the tests to compare. */
+uint32_t crc32c_sw(uint32_t crc, const void *buf, size_t len);
 
-/* Write a complete block of @len bytes at @block for @offset. */
+/*
+ * Write a complete block of @len bytes at @block for @offset.  @len is at
+ * least VERIFY_MIN_BS (dio-bench refuses smaller --bs with --verify);
+ * below sizeof(struct verify_hdr) nothing is written.
+ */
 void verify_fill(void *block, size_t len, uint64_t offset, uint64_t seed,
 		 uint32_t job, uint64_t sequence);
 
@@ -39,7 +51,8 @@ struct verify_error {
 	const char *what;		/* "magic", "offset", "len", "header crc32c", "crc32c" */
 	uint64_t expected;
 	uint64_t actual;
-	/* from the header, when it was readable */
+	/* from the header, when its own crc32c matched (hdr_ok) */
+	bool hdr_ok;
 	uint32_t job;
 	uint64_t sequence;
 };
@@ -52,7 +65,11 @@ struct verify_error {
 int verify_check(const void *block, size_t len, uint64_t offset,
 		 struct verify_error *err);
 
-/* "offset 4096: crc32c expected 0x..., actual 0x... (written by job 1, block 17)" */
+/*
+ * One line for @err found at @offset, e.g. "offset 4096: crc32c expected
+ * 0x..., actual 0x... (block written by job 1 as its block 17)".
+ * Returns what snprintf() returns.
+ */
 int verify_describe(const struct verify_error *err, uint64_t offset,
 		    char *buf, size_t size);
 

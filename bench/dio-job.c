@@ -1,0 +1,1051 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * dio-bench's jobs (dio-job.h): the threads that do the I/O of one
+ * engine, their buffers, and the I/O loop.
+ *
+ * Every job owns the blocks b of each file with b % numjobs == its
+ * number, so jobs never write the same block and --verify can trust
+ * what it reads.  A job keeps iodepth requests in flight: a completion
+ * callback queues its slot's next request at once, and the reap call
+ * that follows submits it in the same io_uring_enter() that waits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pindio.h>
+
+#include "dio-job.h"
+#include "dio-verify.h"
+
+#define HUGE_2M		(2UL << 20)
+
+struct job;
+
+/* One request slot: its own slice of the job's buffer. */
+struct slot {
+	struct job *job;
+	char *buf;
+	size_t buf_off;			/* in the registered buffer */
+	unsigned int file;
+	uint64_t offset;
+	uint64_t start_ns;
+	bool write;
+	bool busy;			/* in flight */
+	bool deferred;			/* refused with -EBUSY in a callback */
+};
+
+/* What the jobs of one engine run share. */
+struct shared {
+	struct engine_run *run;
+	pthread_barrier_t barrier;
+	pthread_mutex_t clone_lock;
+	/* uring-fixed with numjobs > 1: one buffer, cloned into every ring */
+	struct pindio_ctx *src_ctx;
+	struct pindio_buf *src_buf;
+	uint64_t register_ns;
+};
+
+struct job {
+	struct shared *sh;
+	struct engine_run *run;
+	const struct options *opt;
+	const struct workload *wl;
+	unsigned int id;
+	pthread_t thread;
+	bool started;
+	struct pindio_ctx *ctx;
+	struct pindio_file *files[MAX_FILES];
+	int fds[MAX_FILES];		/* psync */
+	int null_fd;			/* splice target */
+	struct pindio_buf *pbuf;	/* uring-fixed */
+	char *mem;			/* the job's slots' memory */
+	void *map;			/* what to free: mmap()ed or malloc()ed */
+	size_t map_len;
+	struct slot *slots;
+	struct slot **deferred;
+	unsigned int nr_deferred;
+	unsigned int inflight;
+	unsigned int depth;		/* slots in use: 1 for psync */
+	uint64_t seqpos[MAX_FILES];	/* sequential: next block per file */
+	uint64_t nr_blocks[MAX_FILES];	/* the job's blocks per file */
+	uint64_t *written[MAX_FILES];	/* verify: bitmap of blocks written */
+	unsigned int next_file;
+	uint64_t rng;
+	uint64_t seq;			/* blocks written, for the header */
+	uint64_t measure_start;
+	uint64_t deadline;		/* 0: none */
+	uint64_t io_limit;		/* 0: none */
+	uint64_t io_bytes;
+	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
+	/* read-back of written blocks after a --verify write workload */
+	bool readback;
+	unsigned int rb_file;
+	uint64_t rb_block;
+	bool measuring;
+	bool stopping;
+	bool failed;
+	struct rusage ru_start;
+	uint64_t end_ns;
+	struct job_result *res;
+};
+
+uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* xorshift64*: fast, and good enough to scatter offsets and fill data. */
+uint64_t rng_next(uint64_t *state)
+{
+	uint64_t x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+void fill_random(void *p, size_t len, uint64_t *state)
+{
+	unsigned char *c = p;
+
+	while (len >= sizeof(uint64_t)) {
+		uint64_t v = rng_next(state);
+
+		memcpy(c, &v, sizeof(v));
+		c += sizeof(v);
+		len -= sizeof(v);
+	}
+	while (len--)
+		*c++ = (unsigned char)rng_next(state);
+}
+
+uint64_t slot_stride(uint64_t bs, uint32_t mem_align)
+{
+	uint64_t a = mem_align ? mem_align : 1;
+
+	return (bs + a - 1) / a * a;
+}
+
+static uint64_t tv_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * 1000000000ULL +
+	       (uint64_t)tv->tv_usec * 1000ULL;
+}
+
+static const char *job_fn_name(const struct job *job, bool write)
+{
+	switch (job->run->engine) {
+	case ENGINE_SPLICE:
+		return "pindio_file_splice";
+	case ENGINE_FIXED:
+		return write ? "pindio_file_write_fixed" : "pindio_file_read_fixed";
+	case ENGINE_PSYNC:
+		return write ? "pwrite" : "pread";
+	default:
+		return write ? "pindio_file_write" : "pindio_file_read";
+	}
+}
+
+static void job_fail(struct job *job, int err)
+{
+	if (!job->res->error)
+		job->res->error = err;
+	job->failed = true;
+	job->stopping = true;
+}
+
+/* ---- offsets ------------------------------------------------------------ */
+
+static bool offset_in_flight(const struct job *job, unsigned int file,
+			     uint64_t offset)
+{
+	unsigned int i;
+
+	for (i = 0; i < job->depth; i++)
+		if (job->slots[i].busy && job->slots[i].file == file &&
+		    job->slots[i].offset == offset)
+			return true;
+	return false;
+}
+
+static uint64_t block_offset(const struct job *job, unsigned int f, uint64_t k)
+{
+	const struct target *t = &job->run->targets[f];
+
+	return t->offset + (k * job->opt->numjobs + job->id) * job->wl->bs;
+}
+
+/*
+ * The next block of the workload for @slot: files round-robin, then
+ * sequential or random among the job's blocks.  With --verify, a block
+ * already in flight is skipped: a read racing a write to the same block
+ * could see half of each (dio-bench.c makes sure a job has more blocks
+ * than requests).
+ */
+static void next_offset(struct job *job, struct slot *slot)
+{
+	unsigned int f = job->next_file, tries;
+	uint64_t k = 0;
+
+	job->next_file = f + 1 == job->run->nr_targets ? 0 : f + 1;
+	for (tries = 0; tries < 64; tries++) {
+		if (rw_is_random(job->wl->rw)) {
+			k = rng_next(&job->rng) % job->nr_blocks[f];
+		} else {
+			k = job->seqpos[f];
+			job->seqpos[f] = k + 1 == job->nr_blocks[f] ? 0 : k + 1;
+		}
+		if (job->opt->verify == VERIFY_NONE ||
+		    !offset_in_flight(job, f, block_offset(job, f, k)))
+			break;
+	}
+	slot->file = f;
+	slot->offset = block_offset(job, f, k);
+	if (job->wl->rw == RW_RW || job->wl->rw == RW_RANDRW)
+		slot->write = rng_next(&job->rng) % 100 >= job->opt->rwmixread;
+	else
+		slot->write = rw_has_write(job->wl->rw);
+	if (slot->write && job->written[f])
+		job->written[f][k / 64] |= 1ULL << (k % 64);
+}
+
+/* The next written block to read back; false when none is left. */
+static bool next_readback(struct job *job, struct slot *slot)
+{
+	while (job->rb_file < job->run->nr_targets) {
+		unsigned int f = job->rb_file;
+		uint64_t k = job->rb_block;
+
+		while (k < job->nr_blocks[f]) {
+			uint64_t w = job->written[f][k / 64] >> (k % 64);
+
+			if (!w) {
+				k = (k / 64 + 1) * 64;
+				continue;
+			}
+			k += (uint64_t)__builtin_ctzll(w);
+			if (k >= job->nr_blocks[f])
+				break;
+			job->rb_block = k + 1;
+			slot->file = f;
+			slot->offset = block_offset(job, f, k);
+			slot->write = false;
+			return true;
+		}
+		job->rb_file++;
+		job->rb_block = 0;
+	}
+	return false;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+static void complete(void *data, int res);
+
+/*
+ * Queue @slot's next request.  Returns 0, 1 when there is nothing left to
+ * do (read-back finished), -EBUSY when the library has no free request
+ * (retry after reaping), or another negative errno after reporting it.
+ */
+static int queue_slot(struct slot *slot, uint64_t now)
+{
+	struct job *job = slot->job;
+	const struct target *t;
+	uint64_t bs = job->wl->bs;
+	int ret;
+
+	if (!slot->deferred) {
+		if (job->readback) {
+			if (!next_readback(job, slot))
+				return 1;
+		} else {
+			next_offset(job, slot);
+		}
+		if (slot->write && job->opt->verify != VERIFY_NONE)
+			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
+				    job->id, job->seq++);
+	}
+	t = &job->run->targets[slot->file];
+	slot->start_ns = now;
+	switch (job->run->engine) {
+	case ENGINE_SPLICE:
+		ret = pindio_file_splice(job->files[slot->file], slot->offset,
+					 job->null_fd, PINDIO_SPLICE_NO_OFFSET,
+					 bs, complete, slot);
+		break;
+	case ENGINE_FIXED:
+		ret = slot->write ?
+			pindio_file_write_fixed(job->files[slot->file], job->pbuf,
+						slot->buf_off, bs, slot->offset,
+						complete, slot) :
+			pindio_file_read_fixed(job->files[slot->file], job->pbuf,
+					       slot->buf_off, bs, slot->offset,
+					       complete, slot);
+		break;
+	default:
+		ret = slot->write ?
+			pindio_file_write(job->files[slot->file], slot->buf, bs,
+					  slot->offset, complete, slot) :
+			pindio_file_read(job->files[slot->file], slot->buf, bs,
+					 slot->offset, complete, slot);
+		break;
+	}
+	if (ret == 0) {
+		slot->busy = true;
+		job->inflight++;
+		return 0;
+	}
+	if (ret == -EBUSY)
+		return ret;
+	fprintf(stderr, "dio-bench: %s(%s, offset %llu): %s\n",
+		job_fn_name(job, slot->write), t->path,
+		(unsigned long long)slot->offset,
+		pindio_ctx_last_error(job->ctx));
+	job_fail(job, ret);
+	return ret;
+}
+
+/* Check a block just read; false (after reporting it) when it is bad. */
+static bool check_block(struct job *job, const struct slot *slot)
+{
+	struct verify_error err;
+	char msg[256];
+
+	job->res->verify_blocks++;
+	if (verify_check(slot->buf, job->wl->bs, slot->offset, &err) == 0)
+		return true;
+	job->res->verify_errors++;
+	verify_describe(&err, slot->offset, msg, sizeof(msg));
+	fprintf(stderr, "dio-bench: verify: %s: %s\n",
+		job->run->targets[slot->file].path, msg);
+	return false;
+}
+
+/*
+ * Count a completed request.  Requests that complete before the ramp is
+ * over, and read-back requests, are not part of the measurement.
+ */
+static void account(struct job *job, const struct slot *slot, uint64_t now)
+{
+	struct dir_stats *d;
+
+	if (!job->measuring || job->readback)
+		return;
+	d = &job->res->dir[slot->write ? DIR_WRITE : DIR_READ];
+	d->ios++;
+	d->bytes += job->wl->bs;
+	hist_add(&d->clat, now - slot->start_ns);
+	job->io_bytes += job->wl->bs;
+	job->prog_ios++;
+	job->prog_bytes += job->wl->bs;
+	if (job->io_limit && job->io_bytes >= job->io_limit)
+		job->stopping = true;
+}
+
+static void complete(void *data, int res)
+{
+	struct slot *slot = data;
+	struct job *job = slot->job;
+	uint64_t now = now_ns();
+	int ret;
+
+	job->inflight--;
+	slot->busy = false;
+	if (res < 0 || (uint64_t)res != job->wl->bs) {
+		/* Offsets never reach past the region: a short count is an error. */
+		fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
+			slot->write ? "write" : "read",
+			(unsigned long long)slot->offset,
+			job->run->targets[slot->file].path,
+			res < 0 ? strerror(-res) : "short transfer");
+		if (res >= 0)
+			fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
+				res, (unsigned long long)job->wl->bs);
+		job_fail(job, res < 0 ? res : -EIO);
+		return;
+	}
+	if (!slot->write && job->opt->verify != VERIFY_NONE &&
+	    job->run->engine != ENGINE_SPLICE && !check_block(job, slot)) {
+		job_fail(job, -EILSEQ);
+		return;
+	}
+	account(job, slot, now);
+	if (job->stopping ||
+	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
+		return;
+	ret = queue_slot(slot, now);
+	if (ret == -EBUSY) {
+		slot->deferred = true;
+		job->deferred[job->nr_deferred++] = slot;
+	}
+}
+
+static int flush_deferred(struct job *job)
+{
+	while (job->nr_deferred && !job->stopping) {
+		struct slot *slot = job->deferred[job->nr_deferred - 1];
+		int ret = queue_slot(slot, now_ns());
+
+		/*
+		 * Once reap has returned, every completed request is back in
+		 * the pool: a refusal now means the library counts more in
+		 * flight than we do, and waiting will not fix that.
+		 */
+		if (ret == -EBUSY) {
+			fprintf(stderr, "dio-bench: %s: %s\n",
+				job_fn_name(job, slot->write),
+				pindio_ctx_last_error(job->ctx));
+			job_fail(job, ret);
+			return ret;
+		}
+		if (ret < 0)
+			return ret;
+		slot->deferred = false;
+		job->nr_deferred--;
+	}
+	return 0;
+}
+
+/*
+ * Wait for everything in flight; its callbacks still count.  The
+ * buffers must not go away under the kernel, so nothing but a library
+ * error ends the wait.
+ */
+static int drain(struct job *job)
+{
+	int ret;
+
+	job->stopping = true;
+	while (job->inflight) {
+		ret = pindio_ctx_reap(job->ctx, 1, 1000);
+		if (ret == -EINTR || ret >= 0)
+			continue;
+		fprintf(stderr, "dio-bench: pindio_ctx_reap: %s\n",
+			pindio_ctx_last_error(job->ctx));
+		job_fail(job, ret);
+		return ret;
+	}
+	return 0;
+}
+
+static void publish_progress(struct job *job)
+{
+	struct progress *p = &job->run->progress;
+
+	if (job->prog_ios) {
+		atomic_fetch_add_explicit(&p->ios, job->prog_ios,
+					  memory_order_relaxed);
+		atomic_fetch_add_explicit(&p->bytes, job->prog_bytes,
+					  memory_order_relaxed);
+		job->prog_ios = 0;
+		job->prog_bytes = 0;
+	}
+}
+
+static void start_measuring(struct job *job, uint64_t now)
+{
+	job->measuring = true;
+	job->measure_start = now;
+	getrusage(RUSAGE_THREAD, &job->ru_start);
+	if (job->id == 0)
+		atomic_store(&job->run->progress.measuring, true);
+}
+
+static void stop_measuring(struct job *job)
+{
+	struct rusage ru;
+
+	job->end_ns = now_ns();
+	if (!job->measuring)
+		return;
+	getrusage(RUSAGE_THREAD, &ru);
+	job->res->usr_ns = tv_ns(&ru.ru_utime) - tv_ns(&job->ru_start.ru_utime);
+	job->res->sys_ns = tv_ns(&ru.ru_stime) - tv_ns(&job->ru_start.ru_stime);
+	job->res->elapsed_ns = job->end_ns - job->measure_start;
+}
+
+/* Is it time to stop (runtime, signal), or to start measuring? */
+static bool check_clock(struct job *job)
+{
+	uint64_t now = now_ns();
+
+	if (atomic_load_explicit(&job->run->stop, memory_order_relaxed))
+		return true;
+	if (!job->measuring && now >= job->measure_start)
+		start_measuring(job, now);
+	return job->deadline && now >= job->deadline;
+}
+
+/* Fill the queue, then reap and refill until told to stop. */
+static int async_loop(struct job *job)
+{
+	unsigned int i, batch = job->opt->iodepth_batch;
+	int ret;
+
+	for (i = 0; i < job->depth && !job->stopping; i++) {
+		ret = queue_slot(&job->slots[i], now_ns());
+		if (ret == 1)
+			break;
+		if (ret == -EBUSY) {
+			fprintf(stderr, "dio-bench: queueing request %u of %u: %s\n",
+				i + 1, job->depth, pindio_ctx_last_error(job->ctx));
+			job_fail(job, ret);
+		}
+		if (ret < 0)
+			break;
+		/* --iodepth_batch: submit in groups of that many. */
+		if ((i + 1) % batch == 0)
+			pindio_ctx_submit(job->ctx);
+	}
+	while (!job->stopping && job->inflight) {
+		unsigned int min = batch < job->inflight ? batch : job->inflight;
+
+		ret = pindio_ctx_reap(job->ctx, min, 1000);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "dio-bench: pindio_ctx_reap: %s\n",
+				pindio_ctx_last_error(job->ctx));
+			job_fail(job, ret);
+			break;
+		}
+		if (flush_deferred(job) < 0)
+			break;
+		publish_progress(job);
+		if (!job->readback && check_clock(job))
+			break;
+	}
+	ret = drain(job);
+	publish_progress(job);
+	return ret;
+}
+
+/* psync: one request at a time with pread(2)/pwrite(2). */
+static int sync_loop(struct job *job)
+{
+	struct slot *slot = &job->slots[0];
+	uint64_t bs = job->wl->bs;
+	unsigned int n = 0;
+
+	while (!job->stopping) {
+		ssize_t res;
+
+		if (job->readback) {
+			if (!next_readback(job, slot))
+				break;
+		} else {
+			next_offset(job, slot);
+		}
+		if (slot->write && job->opt->verify != VERIFY_NONE)
+			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
+				    job->id, job->seq++);
+		slot->start_ns = now_ns();
+		if (slot->write)
+			res = pwrite(job->fds[slot->file], slot->buf, bs,
+				     (off_t)slot->offset);
+		else
+			res = pread(job->fds[slot->file], slot->buf, bs,
+				    (off_t)slot->offset);
+		if (res < 0 && errno == EINTR)
+			continue;
+		if (res < 0 || (uint64_t)res != bs) {
+			int err = res < 0 ? errno : EIO;
+
+			fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
+				slot->write ? "pwrite" : "pread",
+				(unsigned long long)slot->offset,
+				job->run->targets[slot->file].path,
+				res < 0 ? strerror(err) : "short transfer");
+			job_fail(job, -err);
+			break;
+		}
+		if (!slot->write && job->opt->verify != VERIFY_NONE &&
+		    !check_block(job, slot)) {
+			job_fail(job, -EILSEQ);
+			break;
+		}
+		account(job, slot, now_ns());
+		/* The clock is read once per 64 requests: cheap enough either way. */
+		if (!job->readback && (++n % 64 == 0 || job->stopping)) {
+			publish_progress(job);
+			if (check_clock(job))
+				break;
+		}
+	}
+	publish_progress(job);
+	return job->failed ? -EIO : 0;
+}
+
+/* ---- setup ------------------------------------------------------------ */
+
+/*
+ * Plain memory for the slots: page-aligned, or on 2 MiB pages with
+ * --hugepages (transparent huge pages, so no hugetlb reservation is
+ * needed; without THP it is 4 KiB pages, as pindio_buf_alloc() does).
+ */
+static int alloc_plain(struct job *job, size_t len)
+{
+	size_t map_len;
+	char *p;
+
+	if (!job->opt->hugepages) {
+		size_t align = job->run->targets[0].mem_align > 4096 ?
+			       job->run->targets[0].mem_align : 4096;
+		void *m;
+		int ret = posix_memalign(&m, align, len);
+
+		if (ret)
+			return -ret;
+		job->map = m;
+		job->mem = m;
+		return 0;
+	}
+	map_len = (len + HUGE_2M - 1) / HUGE_2M * HUGE_2M + HUGE_2M;
+	p = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	job->map = p;
+	job->map_len = map_len;
+	job->mem = (char *)(((uintptr_t)p + HUGE_2M - 1) & ~(uintptr_t)(HUGE_2M - 1));
+	madvise(job->mem, map_len - HUGE_2M, MADV_HUGEPAGE);
+	return 0;
+}
+
+static void free_plain(struct job *job)
+{
+	if (job->map_len)
+		munmap(job->map, job->map_len);
+	else
+		free(job->map);
+	job->map = NULL;
+	job->mem = NULL;
+}
+
+static unsigned int ctx_flags(const struct job *job, bool single_issuer)
+{
+	unsigned int flags;
+
+	if (job->run->engine == ENGINE_AIO)
+		return PINDIO_CTX_LIBAIO;
+	/* The io_uring engines must never become libaio behind our back. */
+	flags = PINDIO_CTX_NO_FALLBACK | PINDIO_CTX_COOP_TASKRUN;
+	if (single_issuer)
+		flags |= PINDIO_CTX_SINGLE_ISSUER | PINDIO_CTX_DEFER_TASKRUN;
+	if (job->opt->sqpoll)
+		flags = (flags & ~(PINDIO_CTX_COOP_TASKRUN |
+				   PINDIO_CTX_DEFER_TASKRUN)) | PINDIO_CTX_SQPOLL;
+	if (job->opt->hipri)
+		flags |= PINDIO_CTX_IOPOLL;
+	if (!job->opt->registerfiles)
+		flags |= PINDIO_CTX_NO_FIXED_FILES;
+	return flags;
+}
+
+static int open_flags(const struct job *job)
+{
+	return rw_has_write(job->wl->rw) ? O_RDWR : O_RDONLY;
+}
+
+static int job_open(struct job *job)
+{
+	unsigned int f;
+	int ret;
+
+	for (f = 0; f < job->run->nr_targets; f++) {
+		const char *path = job->run->targets[f].path;
+
+		if (job->run->engine == ENGINE_PSYNC) {
+			int fl = open_flags(job) | O_CLOEXEC |
+				 (job->opt->direct ? O_DIRECT : 0);
+
+			job->fds[f] = open(path, fl);
+			if (job->fds[f] < 0) {
+				ret = -errno;
+				fprintf(stderr, "dio-bench: open %s: %s\n", path,
+					strerror(errno));
+				return ret;
+			}
+			continue;
+		}
+		ret = pindio_file_open(job->ctx, path, open_flags(job), 0,
+				       &job->files[f]);
+		if (ret < 0) {
+			fprintf(stderr, "dio-bench: pindio_file_open(%s): %s\n",
+				path, pindio_ctx_last_error(job->ctx));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* uring-fixed: the job's registered buffer, its own or a clone. */
+static int job_fixed_buf(struct job *job, size_t len)
+{
+	struct shared *sh = job->sh;
+	uint64_t t0 = now_ns();
+	char h[32];
+	int ret;
+
+	if (!sh->src_ctx) {
+		ret = pindio_buf_alloc(job->ctx, len,
+				       job->opt->hugepages ? PINDIO_BUF_HUGE : 0,
+				       &job->pbuf);
+		if (ret < 0) {
+			fprintf(stderr, "dio-bench: pindio_buf_alloc(%s): %s\n",
+				human_size(len, h, sizeof(h)),
+				pindio_ctx_last_error(job->ctx));
+			if (ret == -ENOMEM)
+				fprintf(stderr, "dio-bench: registered buffers are charged to RLIMIT_MEMLOCK (ulimit -l) without CAP_IPC_LOCK; lower --iodepth, --bs or --numjobs, or use --engine=uring\n");
+			return ret;
+		}
+		job->res->register_ns = now_ns() - t0;
+		job->mem = pindio_buf_get_addr(job->pbuf);
+		return 0;
+	}
+	/* pindio_ctx_clone_bufs() wants nobody else using the source. */
+	pthread_mutex_lock(&sh->clone_lock);
+	ret = pindio_ctx_clone_bufs(job->ctx, sh->src_ctx);
+	pthread_mutex_unlock(&sh->clone_lock);
+	if (ret < 0) {
+		fprintf(stderr, "dio-bench: pindio_ctx_clone_bufs: %s\n",
+			pindio_ctx_last_error(job->ctx));
+		return ret;
+	}
+	job->res->register_ns = now_ns() - t0;
+	job->pbuf = pindio_buf_get_first(job->ctx);
+	job->mem = (char *)pindio_buf_get_addr(job->pbuf) + (size_t)job->id * len;
+	return 0;
+}
+
+static int job_setup(struct job *job)
+{
+	const struct workload *wl = job->wl;
+	uint64_t stride = slot_stride(wl->bs, job->run->targets[0].mem_align);
+	unsigned int f, i;
+	size_t len;
+	int ret;
+
+	job->depth = job->run->engine == ENGINE_PSYNC ? 1 : wl->iodepth;
+	len = (size_t)(stride * job->depth);
+	for (f = 0; f < job->run->nr_targets; f++) {
+		uint64_t blocks = job->run->targets[f].size / wl->bs;
+
+		/* dio-bench.c made sure every job has at least one block. */
+		job->nr_blocks[f] = (blocks - job->id + job->opt->numjobs - 1) /
+				    job->opt->numjobs;
+		if (job->opt->verify != VERIFY_NONE && rw_has_write(wl->rw)) {
+			job->written[f] = calloc((job->nr_blocks[f] + 63) / 64,
+						 sizeof(uint64_t));
+			if (!job->written[f])
+				return -ENOMEM;
+		}
+	}
+
+	if (job->run->engine != ENGINE_PSYNC) {
+		unsigned int depth = job->run->engine == ENGINE_SPLICE ?
+				     2 * job->depth : job->depth;
+
+		ret = pindio_ctx_new(depth, ctx_flags(job, true), &job->ctx);
+		if (ret < 0) {
+			fprintf(stderr, "dio-bench: pindio_ctx_new(%u) for engine %s: %s\n",
+				depth, engine_names[job->run->engine],
+				strerror(-ret));
+			if (ret == -ENOSYS || ret == -EPERM)
+				fprintf(stderr, "dio-bench: io_uring is not available here; --engine=libaio still runs\n");
+			return ret;
+		}
+	}
+	ret = job_open(job);
+	if (ret < 0)
+		return ret;
+
+	if (job->run->engine == ENGINE_SPLICE) {
+		job->null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (job->null_fd < 0) {
+			ret = -errno;
+			fprintf(stderr, "dio-bench: /dev/null: %s\n", strerror(errno));
+			return ret;
+		}
+	} else if (job->run->engine == ENGINE_FIXED) {
+		ret = job_fixed_buf(job, len);
+		if (ret < 0)
+			return ret;
+	} else {
+		ret = alloc_plain(job, len);
+		if (ret < 0) {
+			fprintf(stderr, "dio-bench: allocating %zu bytes of buffers: %s\n",
+				len, strerror(-ret));
+			return ret;
+		}
+	}
+	/* Writes carry random data, so nothing can compress or dedupe them. */
+	if (job->mem && rw_has_write(wl->rw) && job->opt->verify == VERIFY_NONE) {
+		uint64_t rng = 0xda942042e4dd58b5ULL ^ job->id;
+
+		fill_random(job->mem, len, &rng);
+	}
+
+	job->slots = calloc(job->depth, sizeof(*job->slots));
+	job->deferred = calloc(job->depth, sizeof(*job->deferred));
+	if (!job->slots || !job->deferred)
+		return -ENOMEM;
+	for (i = 0; i < job->depth; i++) {
+		job->slots[i].job = job;
+		job->slots[i].buf_off = (size_t)(i * stride);
+		if (job->mem)
+			job->slots[i].buf = job->mem + job->slots[i].buf_off;
+		if (job->run->engine == ENGINE_FIXED)
+			job->slots[i].buf_off = (size_t)(job->slots[i].buf -
+				(char *)pindio_buf_get_addr(job->pbuf));
+	}
+	return 0;
+}
+
+static void job_teardown(struct job *job)
+{
+	unsigned int f;
+
+	free(job->deferred);
+	free(job->slots);
+	/* A registered buffer goes with its context. */
+	if (job->run->engine != ENGINE_FIXED)
+		free_plain(job);
+	if (job->null_fd >= 0)
+		close(job->null_fd);
+	for (f = 0; f < job->run->nr_targets; f++) {
+		pindio_file_unref(job->files[f]);
+		if (job->fds[f] >= 0)
+			close(job->fds[f]);
+		free(job->written[f]);
+	}
+	pindio_ctx_unref(job->ctx);
+	job->ctx = NULL;
+}
+
+/*
+ * With every job's I/O done and their buffers still registered, job 0
+ * reads the process's pin account and checks it against VmPin.
+ */
+static void job_pin_figures(struct job *job)
+{
+	struct pindio_pin_stats st;
+	struct job_result *r = job->res;
+
+	if (job->run->engine != ENGINE_FIXED || job->id != 0)
+		return;
+	if (pindio_process_get_pin_stats(&st, sizeof(st)) == 0) {
+		r->pinned_bytes = st.pinned_bytes;
+		r->pin_regions = st.nr_registered;
+	}
+	r->vmpin_checked = true;
+	r->vmpin_agrees = pindio_ctx_check_pins(job->ctx, &r->vmpin_diff) == 0;
+	if (!r->vmpin_agrees)
+		fprintf(stderr, "dio-bench: VmPin check: %s\n",
+			pindio_ctx_last_error(job->ctx));
+	if (job->opt->pins) {
+		printf("pin account after %s:\n", engine_names[job->run->engine]);
+		pindio_ctx_dump_pins(job->ctx, stdout);
+		fflush(stdout);
+	}
+}
+
+static void *job_main(void *arg)
+{
+	struct job *job = arg;
+	uint64_t start;
+	int ret;
+
+	ret = job_setup(job);
+	if (ret < 0)
+		job_fail(job, ret);
+	/* Every job starts together, after every buffer is registered. */
+	pthread_barrier_wait(&job->sh->barrier);
+	if (!job->failed) {
+		start = now_ns();
+		job->measure_start = start + (uint64_t)job->opt->ramp_time * 1000000000ULL;
+		if (job->opt->runtime_set || !job->opt->io_size)
+			job->deadline = job->measure_start +
+					(uint64_t)job->opt->runtime * 1000000000ULL;
+		job->io_limit = job->opt->io_size;
+		if (!job->opt->ramp_time)
+			start_measuring(job, start);
+		ret = job->run->engine == ENGINE_PSYNC ? sync_loop(job) :
+		      async_loop(job);
+		stop_measuring(job);
+		/* --verify after writes: read back every block written. */
+		if (!job->failed && job->written[0] &&
+		    !atomic_load(&job->run->stop)) {
+			unsigned int i;
+
+			job->readback = true;
+			job->stopping = false;
+			job->nr_deferred = 0;
+			for (i = 0; i < job->depth; i++)
+				job->slots[i].deferred = false;
+			ret = job->run->engine == ENGINE_PSYNC ? sync_loop(job) :
+			      async_loop(job);
+		}
+	}
+	/* Keep the buffers registered until job 0 has read the account. */
+	pthread_barrier_wait(&job->sh->barrier);
+	if (job->ctx)
+		job_pin_figures(job);
+	pthread_barrier_wait(&job->sh->barrier);
+	job_teardown(job);
+	(void)ret;
+	return NULL;
+}
+
+/* uring-fixed with several jobs: one buffer, registered once, cloned. */
+static int shared_buf_setup(struct shared *sh, const struct engine_run *run)
+{
+	const struct workload *wl = run->wl;
+	uint64_t stride = slot_stride(wl->bs, run->targets[0].mem_align);
+	size_t len = (size_t)(stride * wl->iodepth * run->opt->numjobs);
+	struct job probe = { .run = (struct engine_run *)run, .opt = run->opt };
+	uint64_t t0;
+	char h[32];
+	int ret;
+
+	/* Rings on other threads clone from it: no SINGLE_ISSUER here. */
+	ret = pindio_ctx_new(1, ctx_flags(&probe, false), &sh->src_ctx);
+	if (ret < 0) {
+		fprintf(stderr, "dio-bench: pindio_ctx_new for the shared buffer: %s\n",
+			strerror(-ret));
+		return ret;
+	}
+	t0 = now_ns();
+	ret = pindio_buf_alloc(sh->src_ctx, len,
+			       run->opt->hugepages ? PINDIO_BUF_HUGE : 0,
+			       &sh->src_buf);
+	if (ret < 0) {
+		fprintf(stderr, "dio-bench: pindio_buf_alloc(%s) shared by %u jobs: %s\n",
+			human_size(len, h, sizeof(h)), run->opt->numjobs,
+			pindio_ctx_last_error(sh->src_ctx));
+		if (ret == -ENOMEM)
+			fprintf(stderr, "dio-bench: registered buffers are charged to RLIMIT_MEMLOCK (ulimit -l) without CAP_IPC_LOCK; lower --iodepth, --bs or --numjobs, or use --engine=uring\n");
+		pindio_ctx_unref(sh->src_ctx);
+		sh->src_ctx = NULL;
+		return ret;
+	}
+	sh->register_ns = now_ns() - t0;
+	return 0;
+}
+
+int engine_run(struct engine_run *run, struct job_result *res,
+	       void (*wait)(struct engine_run *run, void *data), void *data)
+{
+	unsigned int n = run->opt->numjobs, i, f;
+	struct shared sh;
+	struct job *jobs;
+	sigset_t all, old;
+	int status = 0, ret;
+
+	memset(&sh, 0, sizeof(sh));
+	sh.run = run;
+	res->engine = run->engine;
+	res->rw = run->wl->rw;
+	res->bs = run->wl->bs;
+	res->iodepth = run->engine == ENGINE_PSYNC ? 1 : run->wl->iodepth;
+	res->numjobs = n;
+
+	jobs = calloc(n, sizeof(*jobs));
+	if (!jobs) {
+		fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
+		return 1;
+	}
+	if (run->engine == ENGINE_FIXED && n > 1 &&
+	    shared_buf_setup(&sh, run) < 0) {
+		free(jobs);
+		return 1;
+	}
+	pthread_barrier_init(&sh.barrier, NULL, n);
+	pthread_mutex_init(&sh.clone_lock, NULL);
+
+	/* Signals go to the caller's thread, which tells the jobs. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (i = 0; i < n; i++) {
+		struct job *job = &jobs[i];
+
+		job->sh = &sh;
+		job->run = run;
+		job->opt = run->opt;
+		job->wl = run->wl;
+		job->id = i;
+		job->null_fd = -1;
+		for (f = 0; f < MAX_FILES; f++)
+			job->fds[f] = -1;
+		job->rng = run->opt->seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
+		if (!job->rng)
+			job->rng = 1;
+		job->res = job_result_new();
+		if (!job->res) {
+			fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
+			status = 1;
+			break;
+		}
+		ret = pthread_create(&job->thread, NULL, job_main, job);
+		if (ret) {
+			fprintf(stderr, "dio-bench: pthread_create: %s\n",
+				strerror(ret));
+			status = 1;
+			break;
+		}
+		job->started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (status) {
+		/*
+		 * The barrier counts n jobs: ones that never started would
+		 * leave the others waiting.  Nothing sensible to do but stop.
+		 */
+		fprintf(stderr, "dio-bench: could not start %u jobs\n", n);
+		exit(1);
+	}
+
+	if (wait) {
+		while (!atomic_load(&run->done)) {
+			wait(run, data);
+			/* Done when every thread has reached its end. */
+			for (i = 0; i < n; i++)
+				if (pthread_tryjoin_np(jobs[i].thread, NULL) == 0)
+					jobs[i].started = false;
+			for (i = 0; i < n && !jobs[i].started; i++)
+				;
+			if (i == n)
+				atomic_store(&run->done, true);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i].started)
+			pthread_join(jobs[i].thread, NULL);
+	atomic_store(&run->done, true);
+
+	for (i = 0; i < n; i++) {
+		job_result_merge(res, jobs[i].res);
+		if (jobs[i].failed)
+			status = 1;
+		free(jobs[i].res);
+	}
+	res->register_ns += sh.register_ns;
+	if (sh.src_ctx)
+		pindio_ctx_unref(sh.src_ctx);
+	pthread_barrier_destroy(&sh.barrier);
+	pthread_mutex_destroy(&sh.clone_lock);
+	free(jobs);
+	return status;
+}
