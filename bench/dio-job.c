@@ -84,7 +84,7 @@ struct job {
 	uint64_t measure_start;
 	uint64_t deadline;		/* 0: none */
 	uint64_t io_limit;		/* 0: none */
-	uint64_t io_bytes;
+	uint64_t issued;		/* bytes queued while measuring */
 	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
 	/* read-back of written blocks after a --verify write workload */
 	bool readback;
@@ -257,6 +257,15 @@ static bool next_readback(struct job *job, struct slot *slot)
 static void complete(void *data, int res);
 
 /*
+ * --io_size: the bytes issued while measuring, so that exactly that many
+ * are transferred (requests in flight when it is reached are not extra).
+ */
+static bool io_limit_reached(const struct job *job)
+{
+	return job->io_limit && job->measuring && job->issued >= job->io_limit;
+}
+
+/*
  * Queue @slot's next request.  Returns 0, 1 when there is nothing left to
  * do (read-back finished), -EBUSY when the library has no free request
  * (retry after reaping), or another negative errno after reporting it.
@@ -273,6 +282,8 @@ static int queue_slot(struct slot *slot, uint64_t now)
 			if (!next_readback(job, slot))
 				return 1;
 		} else {
+			if (io_limit_reached(job))
+				return 1;
 			next_offset(job, slot);
 		}
 		if (slot->write && job->opt->verify != VERIFY_NONE)
@@ -307,6 +318,8 @@ static int queue_slot(struct slot *slot, uint64_t now)
 	if (ret == 0) {
 		slot->busy = true;
 		job->inflight++;
+		if (job->measuring && !job->readback)
+			job->issued += bs;
 		return 0;
 	}
 	if (ret == -EBUSY)
@@ -349,11 +362,8 @@ static void account(struct job *job, const struct slot *slot, uint64_t now)
 	d->ios++;
 	d->bytes += job->wl->bs;
 	hist_add(&d->clat, now - slot->start_ns);
-	job->io_bytes += job->wl->bs;
 	job->prog_ios++;
 	job->prog_bytes += job->wl->bs;
-	if (job->io_limit && job->io_bytes >= job->io_limit)
-		job->stopping = true;
 }
 
 static void complete(void *data, int res)
@@ -546,12 +556,16 @@ static int sync_loop(struct job *job)
 			if (!next_readback(job, slot))
 				break;
 		} else {
+			if (io_limit_reached(job))
+				break;
 			next_offset(job, slot);
 		}
 		if (slot->write && job->opt->verify != VERIFY_NONE)
 			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
 				    job->id, job->seq++);
 		slot->start_ns = now_ns();
+		if (job->measuring && !job->readback)
+			job->issued += bs;
 		if (slot->write)
 			res = pwrite(job->fds[slot->file], slot->buf, bs,
 				     (off_t)slot->offset);

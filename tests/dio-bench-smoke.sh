@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Smoke test for dio-bench: every engine with every workload it runs for a
-# second, the default two-engine comparison, an engine list with its
-# ratios, the refusal of bad options, and no scratch file left behind, not
-# even after SIGINT.
+# Smoke test for dio-bench: every engine with every workload for a second,
+# its JSON report parsed back; the human table and its ratios; the
+# progress line only on a terminal; several files and jobs; --verify
+# catching a block corrupted on purpose; the refusal of bad options; and
+# no scratch file left behind, not even after SIGINT.
 #
 # Run by `make check` with top_builddir and top_srcdir set.  The bench
 # makes its scratch file in the current directory, so everything runs in
@@ -71,54 +72,166 @@ if [ "$rc" -ne 0 ] && grep -q O_DIRECT "$err"; then
 	exit 77
 fi
 
-# ---- each engine x each workload ----------------------------------------
-for engine in uring-fixed uring libaio splice; do
-	rws="read write randread randwrite"
+# json_check PY: run python on the JSON report in $out; PY sees it as d
+# and fails with an assertion message.
+json_check() {
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+' "$out" "$1" 2>>"$err"
+}
+
+# ---- each engine x each workload, as JSON parsed back --------------------
+have_python=1
+command -v python3 >/dev/null || have_python=0
+for engine in uring-fixed uring libaio psync splice; do
+	rws="read write randread randwrite rw randrw"
 	# splice moves file data to /dev/null: reads only.
 	[ "$engine" = splice ] && rws="read randread"
 	for rw in $rws; do
 		what="--engine=$engine --rw=$rw"
-		run --engine="$engine" --rw="$rw" --runtime=1 --size=8m
+		run --engine="$engine" --rw="$rw" --runtime=1 --size=8m \
+			--output-format=json
 		if [ "$rc" -ne 0 ]; then
 			fail "$what: exit $rc"
-		elif ! has_row "$engine" "$rw"; then
-			fail "$what: no '$engine $rw' row with nonzero IOPS"
+		elif [ "$have_python" = 0 ]; then
+			echo "SKIP: $what ran, but without python3 its JSON is not checked"
+		elif ! json_check "
+j = d['jobs'][0]
+assert j['jobname'] == '$engine', j['jobname']
+r, w = j['read']['total_ios'], j['write']['total_ios']
+rw = '$rw'
+assert (r > 0) == (rw not in ('write', 'randwrite')), ('read ios', r)
+assert (w > 0) == (rw not in ('read', 'randread')), ('write ios', w)
+for dd in ('read', 'write'):
+    x = j[dd]
+    if x['total_ios']:
+        assert x['iops'] > 0 and x['bw'] > 0
+        p = x['clat_ns']['percentile']
+        assert 0 < p['50.000000'] <= p['99.000000'] <= p['99.990000'], p
+assert 'cpu_per_io_ns' in j['pindio']
+"; then
+			fail "$what: JSON report"
 		else
 			pass "$what"
 		fi
 	done
 done
+[ "$have_python" = 1 ] || echo "SKIP: python3 is missing: the JSON reports above were not parsed back"
 
-# ---- the default: both engines and their ratio ---------------------------
+# ---- the human table: rows and ratios ------------------------------------
 # The "--opt value" form here, "--opt=value" above.
 run --runtime 1 --size 8m
 if [ "$rc" -ne 0 ]; then
 	fail "default engines: exit $rc"
-elif ! has_row uring-fixed randread || ! has_row uring randread; then
-	fail "default engines: missing a randread row for uring-fixed or uring"
-elif ! grep -q '^ratio uring-fixed/uring IOPS: [0-9]' "$out"; then
+elif ! grep -q '^uring-fixed ' "$out" || ! grep -q '^uring ' "$out"; then
+	fail "default engines: missing a row for uring-fixed or uring"
+elif ! grep -q 'ratio' "$out"; then
 	fail "default engines: no ratio line"
 else
 	pass "default engines (both rows and the ratio)"
 fi
+case $(cat "$out") in
+*$'\r'*) fail "a progress line was drawn although stdout is not a terminal" ;;
+*) pass "no progress line when stdout is not a terminal" ;;
+esac
 
 # The O_DIRECT offset alignment the bench printed for this filesystem.
-align=$(sed -n 's/.*O_DIRECT alignment: mem [0-9]*, offset \([0-9]*\).*/\1/p' "$out")
+align=$(sed -n 's/.*O_DIRECT alignment: memory [0-9]*, offset \([0-9]*\).*/\1/p' "$out")
 align=${align:-0}
 
-# ---- an engine list: rows in the order given, ratios to the first ---------
-run --engine=uring-fixed,libaio,splice --rw=read --bs=128k --runtime=1 --size=8m
-if [ "$rc" -ne 0 ]; then
-	fail "engine list: exit $rc"
-elif ! has_row uring-fixed read || ! has_row libaio read || ! has_row splice read; then
-	fail "engine list: missing a read row for uring-fixed, libaio or splice"
-elif [ "$(awk '$2 == "read" { printf "%s ", $1 }' "$out")" != "uring-fixed libaio splice " ]; then
-	fail "engine list: rows not in the order given"
-elif ! grep -q '^ratio libaio/uring-fixed bandwidth: [0-9]' "$out" ||
-     ! grep -q '^ratio splice/uring-fixed bandwidth: [0-9]' "$out"; then
-	fail "engine list: no ratio lines against the first engine"
+# ---- on a terminal: a progress line once a second -------------------------
+if command -v script >/dev/null; then
+	timeout "$run_limit" script -qfec "$bench --engine=uring --runtime=3 --size=8m" \
+		/dev/null >"$out" 2>"$err" </dev/null
+	rc=$?
+	if [ "$rc" -ne 0 ]; then
+		fail "progress line on a terminal: exit $rc"
+	elif ! grep -a -q $'\r.*uring randread 4k QD32: [0-9]* s, [0-9]* IOPS' "$out"; then
+		fail "progress line on a terminal: none drawn"
+	else
+		pass "progress line on a terminal"
+	fi
 else
-	pass "engine list (three rows in order, two ratios)"
+	echo "SKIP: no script(1) (util-linux) to give dio-bench a terminal"
+fi
+
+# ---- several files, jobs, batches, ramp, offsets, io_size -----------------
+mkfile() { head -c "$2" /dev/urandom >"$1"; }
+mkfile f1 4194304
+mkfile f2 4194304
+run --filename=f1,f2 --engine=uring-fixed,uring --numjobs=2 --iodepth=8 \
+	--iodepth_batch=4 --ramp_time=1 --runtime=1 --offset=64k --size=1m \
+	--output-format=json
+if [ "$rc" -ne 0 ]; then
+	fail "two files, two jobs: exit $rc"
+elif [ "$have_python" = 1 ] && ! json_check "
+assert [j['jobname'] for j in d['jobs']] == ['uring-fixed', 'uring']
+for j in d['jobs']:
+    assert j['read']['total_ios'] > 0
+    assert j['job options']['numjobs'] in (2, '2')
+assert d['jobs'][0]['pindio']['pin_regions'] >= 1
+assert d['jobs'][0]['pindio']['vmpin_agrees']
+"; then
+	fail "two files, two jobs: JSON report"
+else
+	pass "two files, two jobs sharing one registered buffer, batches, ramp"
+fi
+run --filename=f1 --engine=uring --rw=read --io_size=1m --output-format=json
+if [ "$rc" -ne 0 ]; then
+	fail "--io_size=1m: exit $rc"
+elif [ "$have_python" = 1 ] && ! json_check "
+assert d['jobs'][0]['read']['io_bytes'] == 1048576, d['jobs'][0]['read']['io_bytes']
+"; then
+	fail "--io_size=1m: not exactly 1 MiB read"
+else
+	pass "--io_size=1m reads exactly 1 MiB and stops"
+fi
+run --engine=uring --runtime=1 --size=8m --output-format=csv --output=report.csv
+if [ "$rc" -ne 0 ]; then
+	fail "--output-format=csv --output=FILE: exit $rc"
+elif [ -s "$out" ] || [ "$(wc -l <report.csv)" -ne 2 ] ||
+     ! head -n1 report.csv | grep -q '^engine,'; then
+	fail "--output-format=csv --output=FILE: expected a header and one row in the file, nothing on stdout"
+else
+	pass "--output-format=csv --output=FILE"
+fi
+
+# ---- --verify: a corrupted block is caught --------------------------------
+for engine in uring-fixed libaio psync; do
+	mkfile v 4194304
+	run --filename=v --engine=$engine --rw=write --verify=crc32c --io_size=4m \
+		--iodepth=4 --output-format=json
+	if [ "$rc" -ne 0 ]; then
+		fail "$engine --verify write and read back: exit $rc"
+		continue
+	fi
+	run --filename=v --engine=$engine --rw=randread --verify=crc32c --runtime=1 \
+		--iodepth=4
+	if [ "$rc" -ne 0 ]; then
+		fail "$engine --verify read of a verified file: exit $rc"
+		continue
+	fi
+	# One byte in the middle of the block at 1 MiB + 4 KiB.
+	printf 'X' | dd of=v bs=1 seek=$((1048576 + 4096 + 2000)) conv=notrunc status=none
+	run --filename=v --engine=$engine --rw=read --verify=crc32c --io_size=4m \
+		--iodepth=4
+	if [ "$rc" -ne 1 ]; then
+		fail "$engine --verify of a corrupted block: exit $rc, expected 1"
+	elif ! grep -q 'verify.*offset 1052672' "$err"; then
+		fail "$engine --verify of a corrupted block: no message naming offset 1052672"
+	elif ! grep -q 'expected 0x[0-9a-f]*, actual 0x[0-9a-f]*' "$err"; then
+		fail "$engine --verify of a corrupted block: no expected/actual values"
+	else
+		pass "$engine --verify catches a corrupted block: $(grep verify "$err" | head -n1)"
+	fi
+done
+run --engine=uring-fixed --rw=randrw --verify=crc32c --runtime=1 --size=8m --numjobs=2
+if [ "$rc" -ne 0 ]; then
+	fail "--rw=randrw --verify on a scratch file: exit $rc"
+else
+	pass "--rw=randrw --verify on a scratch file, two jobs"
 fi
 
 # ---- bad options: exit 2 and a message naming the option -----------------
@@ -157,6 +270,12 @@ bad --engine --engine=uring,
 bad 'splice reads' --engine=splice --rw=write
 bad --runtime --runtime=0
 bad --size --size=1x
+bad --numjobs --numjobs=0
+bad --rwmixread --rw=randrw --rwmixread=101
+bad --iodepth_batch --iodepth=4 --iodepth_batch=5
+bad --output-format --output-format=xml
+bad --verify --verify=md5
+bad --direct --engine=uring --direct=0
 bad --nope --nope
 bad --probe --probe=
 
