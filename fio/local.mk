@@ -9,7 +9,13 @@
 # and bench/compare-peers load it; `make install` puts it in
 # $(libdir)/fio.
 
-EXTRA_DIST += fio/fio-pindio.c
+# Job files users can start from; tests/fio-engine.sh runs each.
+FIO_EXAMPLES = \
+	fio/examples/pindio-verify.fio \
+	fio/examples/pindio-randrw.fio \
+	fio/examples/pindio-multi.fio
+
+EXTRA_DIST += fio/fio-pindio.c $(FIO_EXAMPLES)
 
 if HAVE_FIO_SRC
 fiolibdir = $(libdir)/fio
@@ -23,6 +29,10 @@ fio_fio_pindio_la_LIBADD = src/libpindio.la
 # No -no-undefined: fio's own functions (log_err, generic_open_file...)
 # are resolved from the fio binary that loads the module.
 fio_fio_pindio_la_LDFLAGS = -module -avoid-version -shared
+
+# tests/fio-engine.sh runs fio with the module; without it, it skips.
+TESTS_ENVIRONMENT += \
+	PINDIO_FIO_ENGINE=$(abs_top_builddir)/fio/.libs/fio-pindio.so
 
 # distcheck builds the engine too when this tree was configured with it.
 AM_DISTCHECK_CONFIGURE_FLAGS = --with-fio-src=$(FIO_SRC)
