@@ -10,6 +10,7 @@
 
 dist_man_MANS = \
 	man/dio-bench.1 \
+	man/fio-pindio.7 \
 	man/pindio.7 \
 	man/pindio_ctx_new.3 \
 	man/pindio_ctx_ref.3 \
