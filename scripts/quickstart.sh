@@ -121,6 +121,16 @@ if [ -f config.status ]; then
 fi
 
 read -r -a configure_flags <<<"${PINDIO_CONFIGURE_FLAGS:-}"
+# The fio engine (fio/) is built against the configured source tree of the
+# installed fio, which scripts/fio-source.sh fetches once (Debian's source
+# package) and prints.  If that fails, so does this: CI must not quietly
+# build and test without the engine.
+log "scripts/fio-source.sh"
+fio_src=$(bash scripts/fio-source.sh) || {
+	echo "quickstart: scripts/fio-source.sh could not provide fio's source tree (see above); the fio engine cannot be built" >&2
+	exit 1
+}
+configure_flags+=("--with-fio-src=$fio_src")
 mkdir -p build
 # Configure again when the flags changed or configure is newer than the
 # last run; otherwise make's own rules rerun config.status when needed.
