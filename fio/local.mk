@@ -15,7 +15,7 @@ FIO_EXAMPLES = \
 	fio/examples/pindio-randrw.fio \
 	fio/examples/pindio-multi.fio
 
-EXTRA_DIST += fio/fio-pindio.c $(FIO_EXAMPLES)
+EXTRA_DIST += fio/fio-pindio.c $(FIO_EXAMPLES) scripts/fio-source.sh
 
 if HAVE_FIO_SRC
 fiolibdir = $(libdir)/fio
