@@ -61,6 +61,8 @@ struct pindio_engine {
 	uint64_t reg_ns;
 	/* The first queueing error is reported with pindio's words. */
 	int queue_error_logged;
+	/* The pin report is out and the buffers are released. */
+	int finished;
 };
 
 static struct fio_option options[] = {
@@ -370,6 +372,20 @@ static int fio_pindio_close_file(struct thread_data *td, struct fio_file *f)
 	return generic_close_file(td, f);
 }
 
+/*
+ * Forget the io_u the last ->getevents handed out: fio has taken them
+ * with ->event before it calls into the engine again.
+ */
+static void engine_forget_given(struct pindio_engine *pe)
+{
+	if (!pe->nr_given)
+		return;
+	memmove(pe->done, pe->done + pe->nr_given,
+		(pe->nr_done - pe->nr_given) * sizeof(*pe->done));
+	pe->nr_done -= pe->nr_given;
+	pe->nr_given = 0;
+}
+
 static void engine_complete(void *data, int res)
 {
 	struct io_u *io_u = data;
@@ -383,9 +399,19 @@ static void engine_complete(void *data, int res)
 		/* Short at end of file: fio requeues or reports the rest. */
 		io_u->resid = io_u->xfer_buflen - (unsigned long long)res;
 	}
-	/* At most depth requests are in flight, so this never overflows. */
-	if (pe->nr_done < pe->depth)
-		pe->done[pe->nr_done++] = io_u;
+	engine_forget_given(pe);
+	/*
+	 * fio has at most iodepth io_u, and each is in flight or here only
+	 * once: this cannot overflow, but if it did fio would wait for the
+	 * io_u for ever, so say so.
+	 */
+	if (pe->nr_done >= pe->depth) {
+		log_err("pindio: %s: more completions than iodepth %u; an io_u is lost\n",
+			td->o.name, pe->depth);
+		td_verror(td, EOVERFLOW, "pindio completion");
+		return;
+	}
+	pe->done[pe->nr_done++] = io_u;
 }
 
 static enum fio_q_status fio_pindio_queue(struct thread_data *td,
@@ -472,18 +498,17 @@ static int fio_pindio_getevents(struct thread_data *td, unsigned int min,
 	int ret;
 
 	/* Drop what the last call handed out; keep what it could not. */
-	if (pe->nr_given) {
-		memmove(pe->done, pe->done + pe->nr_given,
-			(pe->nr_done - pe->nr_given) * sizeof(*pe->done));
-		pe->nr_done -= pe->nr_given;
-		pe->nr_given = 0;
-	}
+	engine_forget_given(pe);
 	if (t)
 		timeout_ms = (int)(t->tv_sec * 1000 + t->tv_nsec / 1000000);
 
 	/* Collect without waiting, then wait for the rest of min. */
 	ret = pindio_ctx_reap(pe->ctx, 0, 0);
 	while (ret >= 0 && pe->nr_done < min) {
+		/* Nothing left to wait for: fio asked for more than it has
+		 * in flight (pindio would not wait either). */
+		if (!pindio_ctx_get_inflight(pe->ctx))
+			break;
 		ret = pindio_ctx_reap(pe->ctx, min - pe->nr_done, timeout_ms);
 		if (ret == 0 && timeout_ms >= 0)
 			break;
@@ -549,19 +574,68 @@ static void engine_pin_report(struct thread_data *td, struct pindio_engine *pe)
 	}
 }
 
+/*
+ * Release @buf and wait (a second at most) until the kernel has dropped
+ * it, so that the memory may be freed: pindio_buf_register() leaves the
+ * memory the caller's only once the buffer is released.
+ */
+static void engine_release(struct pindio_engine *pe, struct pindio_buf *buf)
+{
+	struct pindio_buf_info info;
+	int i;
+
+	if (!buf)
+		return;
+	pindio_buf_release(buf);
+	for (i = 0; i < 1000; i++) {
+		if (pindio_buf_get_info(buf, &info, sizeof(info)) < 0 ||
+		    info.state == PINDIO_BUF_RELEASED)
+			break;
+		pindio_ctx_reap(pe->ctx, 0, 0);
+		if (i)
+			usleep(1000);
+	}
+	pindio_buf_unref(buf);
+}
+
+/*
+ * The end of a job's I/O: the pin report (with the buffer still
+ * registered, so that the VmPin check sees it), then the buffers go.
+ */
+static void engine_finish(struct thread_data *td, struct pindio_engine *pe)
+{
+	if (pe->finished || !pe->ctx)
+		return;
+	pe->finished = 1;
+	engine_pin_report(td, pe);
+	engine_release(pe, pe->buf);
+	pe->buf = NULL;
+	engine_release(pe, pe->huge);
+	pe->huge = NULL;
+}
+
+/*
+ * fio frees the io_u memory (td->orig_buffer) after ->io_u_free of the
+ * last io_u and before ->cleanup: the registered buffer must be released
+ * here, while that memory is still there.
+ */
+static void fio_pindio_io_u_free(struct thread_data *td, struct io_u *io_u)
+{
+	struct pindio_engine *pe = td->io_ops_data;
+
+	if (pe)
+		engine_finish(td, pe);
+}
+
 static void fio_pindio_cleanup(struct thread_data *td)
 {
 	struct pindio_engine *pe = td->io_ops_data;
 
 	if (!pe)
 		return;
-	if (pe->ctx) {
-		engine_pin_report(td, pe);
-		/* The context waits for what is in flight, then goes. */
-		pindio_buf_unref(pe->buf);
-		pindio_buf_unref(pe->huge);
-		pindio_ctx_unref(pe->ctx);
-	}
+	engine_finish(td, pe);
+	/* The context waits for what is still in flight, then goes. */
+	pindio_ctx_unref(pe->ctx);
 	free(pe->done);
 	free(pe);
 	td->io_ops_data = NULL;
@@ -582,6 +656,7 @@ static struct ioengine_ops ioengine = {
 	.commit			= fio_pindio_commit,
 	.getevents		= fio_pindio_getevents,
 	.event			= fio_pindio_event,
+	.io_u_free		= fio_pindio_io_u_free,
 	.cleanup		= fio_pindio_cleanup,
 	.open_file		= fio_pindio_open_file,
 	.close_file		= fio_pindio_close_file,
