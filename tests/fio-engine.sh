@@ -9,7 +9,9 @@
 #   - the engine's options: the libaio backend, huge pages, no fixed
 #     buffers (with fsync), SQ polling;
 #   - iomem=mmapshared on a file (a writable shared file mapping), which
-#     pindio must refuse with its message while fio exits non-zero;
+#     pindio must refuse with its message while fio exits non-zero, and
+#     the same for memory over RLIMIT_MEMLOCK (as root, without
+#     CAP_IPC_LOCK);
 #   - every job file in fio/examples.
 # For each run: fio's exit status, no error in any job of its JSON report,
 # data read and written, no verify complaint, and one pin report per job
@@ -29,6 +31,9 @@ script_dir=$(cd "$(dirname "$0")" && pwd)
 [ -f "$PINDIO_FIO_ENGINE" ] ||
 	hard_error "configure built the engine but $PINDIO_FIO_ENGINE is missing; run make"
 command -v fio >/dev/null 2>&1 || skip "fio not found (Debian package fio)"
+# An instrumented module cannot be loaded by fio, which is not.
+[ "${PINDIO_SANITIZED:-0}" != 1 ] ||
+	skip "a sanitizer build: fio cannot load an instrumented engine"
 command -v python3 >/dev/null 2>&1 || skip "python3 not found; it reads fio's JSON reports"
 examples=$(cd "$top_srcdir/fio/examples" && pwd) || hard_error "no fio/examples"
 export PINDIO_FIO_ENGINE
@@ -184,6 +189,27 @@ elif ! grep -q 'err=14/.*func=pindio_buf_register, error=\[0x' "$json"; then
 	fail "iomem=mmapshared on a file: the job's error is not pindio_buf_register's message"
 else
 	echo "PASS: iomem=mmapshared on a file is refused with pindio's message (fio exit $rc)"
+fi
+
+# Over RLIMIT_MEMLOCK: refused by pindio's prediction, with its message.
+# The limit applies only without CAP_IPC_LOCK, which root has: drop it.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null 2>&1 &&
+	command -v prlimit >/dev/null 2>&1; then
+	rm -f "$json"
+	timeout "$run_limit" prlimit --memlock=1048576 \
+		setpriv --inh-caps=-ipc_lock --bounding-set=-ipc_lock \
+		fio --name=memlock "$engine" "--directory=$PINDIO_FIO_DIR" \
+		--size=4m --rw=write --bs=256k --iodepth=16 >"$json" 2>"$err"
+	rc=$?
+	rm -rf "${PINDIO_FIO_DIR:?}"/*
+	if [ "$rc" -ne 0 ] && grep -q 'but RLIMIT_MEMLOCK is 1024 KiB' "$err" &&
+		grep -q 'err=12/.*func=pindio_buf_register' "$json"; then
+		echo "PASS: over RLIMIT_MEMLOCK the job fails with pindio's message (fio exit $rc)"
+	else
+		fail "over RLIMIT_MEMLOCK: no failure with pindio's message (exit $rc)"
+	fi
+else
+	echo "(not checked: the RLIMIT_MEMLOCK refusal, which needs root, setpriv and prlimit)"
 fi
 
 # pindio_registerfiles=0 is refused: pindio always uses fixed files.
