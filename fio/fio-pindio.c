@@ -264,6 +264,18 @@ err_free:
 }
 
 /*
+ * Where fio's io_u live in td->orig_buffer: fio aligns the first one to a
+ * page (init_io_u_buffers) and has allocated a page more for that.
+ */
+static char *engine_io_base(struct thread_data *td, size_t *len)
+{
+	char *base = PTR_ALIGN(td->orig_buffer, page_mask);
+
+	*len = td->orig_buffer_size - (size_t)(base - td->orig_buffer);
+	return base;
+}
+
+/*
  * pindio_hugepages: fio has laid its io_u out in td->orig_buffer; move
  * them, at the same offsets and with their contents (the data patterns
  * fio filled in), into a buffer pindio allocates with 2 MiB pages.  fio
@@ -271,13 +283,13 @@ err_free:
  */
 static int engine_use_huge(struct thread_data *td, struct pindio_engine *pe)
 {
-	/* fio aligns the first io_u to a page from here (init_io_u_buffers). */
-	char *base = PTR_ALIGN(td->orig_buffer, page_mask), *huge;
-	size_t len = td->orig_buffer_size - (size_t)(base - td->orig_buffer);
+	char *base, *huge;
 	uint64_t start;
 	unsigned int i;
+	size_t len;
 	int ret;
 
+	base = engine_io_base(td, &len);
 	start = now_ns();
 	ret = pindio_buf_alloc(pe->ctx, len, PINDIO_BUF_HUGE, &pe->huge);
 	pe->reg_ns += now_ns() - start;
@@ -300,6 +312,8 @@ static int fio_pindio_post_init(struct thread_data *td)
 	struct pindio_options *o = td->eo;
 	struct pindio_engine *pe = td->io_ops_data;
 	uint64_t start;
+	size_t len;
+	char *base;
 	int ret;
 
 	/* No data transfer (e.g. a trim-only job): nothing to register. */
@@ -312,15 +326,17 @@ static int fio_pindio_post_init(struct thread_data *td)
 	 * One region for all of the job's io_u: what fio allocated as
 	 * iomem=, checked by pindio for what backs it (a writable shared
 	 * file mapping, fsdax pages and the memlock budget are refused
-	 * here, with pindio's message, and the job fails).
+	 * here, with pindio's message, and the job fails).  From the first
+	 * io_u's page on: the bytes before it may share a page with
+	 * malloc's own data, which need not be pinned.
 	 */
+	base = engine_io_base(td, &len);
 	start = now_ns();
-	ret = pindio_buf_register(pe->ctx, td->orig_buffer,
-				  td->orig_buffer_size, 0, &pe->buf);
+	ret = pindio_buf_register(pe->ctx, base, len, 0, &pe->buf);
 	pe->reg_ns += now_ns() - start;
 	if (ret < 0) {
-		log_err("pindio: %s: cannot register the job's %llu bytes of I/O memory (iomem=); the job fails\n",
-			td->o.name, (unsigned long long)td->orig_buffer_size);
+		log_err("pindio: %s: cannot register the job's %zu bytes of I/O memory (iomem=); the job fails\n",
+			td->o.name, len);
 		return engine_fail(td, pe->ctx, ret, "pindio_buf_register");
 	}
 	return 0;
