@@ -397,6 +397,11 @@ static void complete(void *data, int res)
 	if (job->stopping ||
 	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
 		return;
+	/* --iodepth_batch: queued together once a batch is ready. */
+	if (job->opt->iodepth_batch > 1) {
+		job->deferred[job->nr_deferred++] = slot;
+		return;
+	}
 	ret = queue_slot(slot, now);
 	if (ret == -EBUSY) {
 		slot->deferred = true;
@@ -404,11 +409,22 @@ static void complete(void *data, int res)
 	}
 }
 
+/*
+ * Queue the slots set aside in callbacks: the ones the library refused
+ * with -EBUSY (slot->deferred: same offset again), and with
+ * --iodepth_batch the ones waiting for a whole batch, which goes once
+ * it is complete or nothing else is in flight.
+ */
 static int flush_deferred(struct job *job)
 {
+	uint64_t now;
+
+	if (job->nr_deferred < job->opt->iodepth_batch && job->inflight)
+		return 0;
+	now = now_ns();
 	while (job->nr_deferred && !job->stopping) {
 		struct slot *slot = job->deferred[job->nr_deferred - 1];
-		int ret = queue_slot(slot, now_ns());
+		int ret = queue_slot(slot, now);
 
 		/*
 		 * Once reap has returned, every completed request is back in
@@ -504,6 +520,7 @@ static bool check_clock(struct job *job)
 static int async_loop(struct job *job)
 {
 	unsigned int i, batch = job->opt->iodepth_batch;
+	unsigned int batch_complete = job->opt->iodepth_batch_complete;
 	int ret;
 
 	for (i = 0; i < job->depth && !job->stopping; i++) {
@@ -522,7 +539,8 @@ static int async_loop(struct job *job)
 			pindio_ctx_submit(job->ctx);
 	}
 	while (!job->stopping && job->inflight) {
-		unsigned int min = batch < job->inflight ? batch : job->inflight;
+		unsigned int min = batch_complete < job->inflight ?
+				   batch_complete : job->inflight;
 
 		ret = pindio_ctx_reap(job->ctx, min, 1000);
 		if (ret < 0 && ret != -EINTR) {

@@ -42,6 +42,7 @@ void options_init(struct options *opt)
 	opt->bs = DEF_BS;
 	opt->iodepth = DEF_IODEPTH;
 	opt->iodepth_batch = 1;
+	opt->iodepth_batch_complete = 1;
 	opt->runtime = DEF_RUNTIME;
 	opt->numjobs = 1;
 	opt->direct = true;
@@ -146,6 +147,7 @@ enum opt_id {
 	OPT_BS,
 	OPT_IODEPTH,
 	OPT_IODEPTH_BATCH,
+	OPT_IODEPTH_BATCH_COMPLETE,
 	OPT_SIZE,
 	OPT_OFFSET,
 	OPT_RUNTIME,
@@ -190,6 +192,7 @@ static const struct opt_def opt_defs[] = {
 	{ "bs",			OPT_BS,			ARG_REQUIRED },
 	{ "iodepth",		OPT_IODEPTH,		ARG_REQUIRED },
 	{ "iodepth_batch",	OPT_IODEPTH_BATCH,	ARG_REQUIRED },
+	{ "iodepth_batch_complete_min", OPT_IODEPTH_BATCH_COMPLETE, ARG_REQUIRED },
 	{ "size",		OPT_SIZE,		ARG_REQUIRED },
 	{ "offset",		OPT_OFFSET,		ARG_REQUIRED },
 	{ "runtime",		OPT_RUNTIME,		ARG_REQUIRED },
@@ -378,6 +381,9 @@ static int set_option(struct parser *ps, struct options *opt,
 	case OPT_IODEPTH_BATCH:
 		return parse_range(ps, def->name, val, "", 1, MAX_IODEPTH,
 				   &opt->iodepth_batch);
+	case OPT_IODEPTH_BATCH_COMPLETE:
+		return parse_range(ps, def->name, val, "", 1, MAX_IODEPTH,
+				   &opt->iodepth_batch_complete);
 	case OPT_SIZE:
 		if (!parse_size(val, &v) || v == 0)
 			return bad_option(ps, "--size=%s: must be a whole number with an optional suffix k, m or g (1024-based), at least 1 and below 16 EiB, e.g. 64m",
@@ -498,6 +504,9 @@ static int check_options(const struct parser *ps, const struct options *opt)
 	if (opt->iodepth_batch > opt->iodepth)
 		return bad_option(ps, "--iodepth_batch=%u --iodepth=%u: a batch cannot be larger than the requests in flight; give --iodepth_batch from 1 to --iodepth",
 				  opt->iodepth_batch, opt->iodepth);
+	if (opt->iodepth_batch_complete > opt->iodepth)
+		return bad_option(ps, "--iodepth_batch_complete_min=%u --iodepth=%u: cannot wait for more completions than requests in flight; give --iodepth_batch_complete_min from 1 to --iodepth",
+				  opt->iodepth_batch_complete, opt->iodepth);
 	if (ps->rwmixread_set && !is_mixed(opt->rw))
 		return bad_option(ps, "--rwmixread=%u --rw=%s: the mix applies to --rw=rw or randrw only; use one of them, or leave --rwmixread out",
 				  opt->rwmixread, rw_names[opt->rw]);
@@ -636,6 +645,9 @@ void options_usage(FILE *f)
 "                    offset alignment, at most 1g\n"
 "  --iodepth=N       requests in flight per job, 1-%u (default %u)\n"
 "  --iodepth_batch=N submit once N requests are queued, 1 to --iodepth\n"
+"                    (default 1)\n"
+"  --iodepth_batch_complete_min=N\n"
+"                    wait until N requests have completed, 1 to --iodepth\n"
 "                    (default 1)\n"
 "  --size=SIZE       bytes of each target to use, from --offset; default\n"
 "                    256m for the scratch file, the whole file or device\n"

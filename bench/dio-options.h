@@ -89,6 +89,7 @@ struct options {
 	uint64_t bs;
 	unsigned int iodepth;
 	unsigned int iodepth_batch;	/* submit after this many queued, 1-iodepth */
+	unsigned int iodepth_batch_complete; /* wait for this many, 1-iodepth */
 	uint64_t size;			/* 0: not given */
 	uint64_t offset;		/* where in each file the region starts */
 	unsigned int runtime;		/* seconds of measurement per engine */

@@ -180,6 +180,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    opt.runtime > MAX_RUNTIME)
 		abort();
 	if (opt.iodepth_batch < 1 || opt.iodepth_batch > opt.iodepth ||
+	    opt.iodepth_batch_complete < 1 ||
+	    opt.iodepth_batch_complete > opt.iodepth ||
 	    opt.numjobs < 1 || opt.numjobs > MAX_NUMJOBS ||
 	    opt.ramp_time > MAX_RAMP_TIME)
 		abort();

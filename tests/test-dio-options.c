@@ -85,6 +85,7 @@ static const struct bad_case bad_cases[] = {
 	{ { "--iodepth=-1" }, { "--iodepth=-1", "from 1 to 4096" } },
 	{ { "--iodepth_batch=0" }, { "--iodepth_batch=0", "from 1 to 4096" } },
 	{ { "--iodepth_batch=4097" }, { "--iodepth_batch=4097", "from 1 to 4096" } },
+	{ { "--iodepth_batch_complete_min=0" }, { "--iodepth_batch_complete_min=0", "from 1 to 4096" } },
 	/* sizes */
 	{ { "--size=0" }, { "--size=0", "at least 1" } },
 	{ { "--size=17179869184g" }, { "--size=17179869184g", "below 16 EiB" } },
@@ -126,6 +127,7 @@ static const struct bad_case bad_cases[] = {
 	/* rules between options */
 	{ { "--iodepth=4", "--iodepth_batch=8" }, { "--iodepth_batch=8 --iodepth=4", "from 1 to --iodepth" } },
 	{ { "--iodepth_batch=33" }, { "--iodepth_batch=33 --iodepth=32" } },
+	{ { "--iodepth=8", "--iodepth_batch_complete_min=9" }, { "--iodepth_batch_complete_min=9 --iodepth=8", "from 1 to --iodepth" } },
 	{ { "--direct=0" }, { "--direct=0", "psync", "default engine list" } },
 	{ { "--direct=0", "--engine=psync,libaio" }, { "--direct=0", "psync", "--engine list" } },
 	{ { "--engine=splice", "--rw=write" }, { "--engine=splice --rw=write", "read or randread" } },
@@ -476,7 +478,7 @@ START_TEST(test_usage)
 {
 	static const char *const names[] = {
 		"--filename", "--rw", "--rwmixread", "--bs", "--iodepth",
-		"--iodepth_batch", "--size", "--offset", "--runtime",
+		"--iodepth_batch", "--iodepth_batch_complete_min", "--size", "--offset", "--runtime",
 		"--io_size", "--ramp_time", "--numjobs", "--direct",
 		"--sqpoll", "--hipri", "--registerfiles", "--hugepages",
 		"--verify", "--seed", "--output-format", "--output",
