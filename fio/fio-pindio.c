@@ -82,7 +82,7 @@ static struct fio_option options[] = {
 		.type	= FIO_OPT_BOOL,
 		.off1	= offsetof(struct pindio_options, registerfiles),
 		.def	= "1",
-		.help	= "Use files through the ring's fixed-file table (pindio always does; 0 is refused)",
+		.help	= "Use files through the ring's fixed-file table (0: PINDIO_CTX_NO_FIXED_FILES)",
 		.category = FIO_OPT_C_ENGINE,
 		.group	= FIO_OPT_G_IOURING,
 	},
@@ -207,12 +207,6 @@ static int fio_pindio_init(struct thread_data *td)
 	unsigned int flags = PINDIO_CTX_DEFAULT;
 	int ret;
 
-	if (!o->registerfiles) {
-		log_err("pindio: %s: pindio_registerfiles=0 is not supported: pindio always places files in the ring's fixed-file table\n",
-			td->o.name);
-		td_verror(td, EINVAL, "pindio_registerfiles");
-		return 1;
-	}
 	if (o->hugepages && !o->fixedbufs) {
 		log_err("pindio: %s: pindio_hugepages needs pindio_fixedbufs=1: a huge-page buffer is always registered\n",
 			td->o.name);
@@ -223,6 +217,8 @@ static int fio_pindio_init(struct thread_data *td)
 		flags |= PINDIO_CTX_SQPOLL;
 	if (o->hipri)
 		flags |= PINDIO_CTX_IOPOLL;
+	if (!o->registerfiles)
+		flags |= PINDIO_CTX_NO_FIXED_FILES;
 	if (o->backend == ENGINE_BACKEND_AIO)
 		flags |= PINDIO_CTX_LIBAIO;
 

@@ -212,14 +212,12 @@ else
 	echo "(not checked: the RLIMIT_MEMLOCK refusal, which needs root, setpriv and prlimit)"
 fi
 
-# pindio_registerfiles=0 is refused: pindio always uses fixed files.
-fio_run --name=regfiles "${common[@]}" --rw=write --bs=4k \
-	--pindio_registerfiles=0
-if [ "$rc" -ne 0 ] && grep -q 'pindio_registerfiles=0 is not supported' "$err"; then
-	echo "PASS: pindio_registerfiles=0 is refused, saying why"
-else
-	fail "pindio_registerfiles=0: not refused with a reason (exit $rc)"
-fi
+# pindio_registerfiles=0: files through their descriptors
+# (PINDIO_CTX_NO_FIXED_FILES), as fio's io_uring engine without
+# registerfiles.
+job "pindio_registerfiles=0: random write + verify, 2 files" \
+	--name=regfiles "${common[@]}" --rw=randwrite --bs=4k --iodepth=8 \
+	--nrfiles=2 --pindio_registerfiles=0
 
 nexamples=0
 for example in "$examples"/*.fio; do
