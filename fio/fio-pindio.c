@@ -352,6 +352,13 @@ static int fio_pindio_open_file(struct thread_data *td, struct fio_file *f)
 	ret = generic_open_file(td, f);
 	if (ret)
 		return ret;
+	/*
+	 * fio sizes a block device by opening it through the engine from
+	 * its main thread, before ->init has made the job's context: that
+	 * open needs no pindio file (close_file copes with none).
+	 */
+	if (!pe)
+		return 0;
 	fd = dup(f->fd);
 	if (fd < 0) {
 		td_verror(td, errno, "dup");

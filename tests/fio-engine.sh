@@ -157,6 +157,24 @@ job "pindio_sqpoll=1: sequential write + verify" \
 	--name=sqpoll "${common[@]}" --rw=write --bs=4k --iodepth=8 \
 	--pindio_sqpoll=1
 
+# A block device: fio sizes it by opening it through the engine from its
+# main thread, before the job's ->init (this crashed the engine once).
+if [ "$(id -u)" -eq 0 ] && command -v losetup >/dev/null; then
+	truncate -s 16m "$work/loop-backing" || hard_error "cannot create a loop backing file"
+	loopdev=$(losetup --find --show "$work/loop-backing" 2>/dev/null)
+	if [ -n "$loopdev" ]; then
+		job "a block device ($loopdev): random write + verify, numjobs=2" \
+			--name=blockdev "$engine" "--filename=$loopdev" --size=4m \
+			--verify=crc32c --verify_fatal=1 --rw=randwrite --bs=4k \
+			--iodepth=16 --numjobs=2 --offset_increment=4m
+		losetup -d "$loopdev"
+	else
+		echo "(not checked: a block device; no free loop device)"
+	fi
+else
+	echo "(not checked: a block device, which needs root and losetup)"
+fi
+
 # The io_uring jobs registered their memory: the pin report of a job
 # with fixed buffers says so.
 fio_run --name=pinned "${common[@]}" --rw=write --bs=4k --iodepth=4
