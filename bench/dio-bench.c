@@ -27,6 +27,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,17 +244,38 @@ static bool any_write(const struct options *opt, const struct workload *wls,
 }
 
 /*
- * Open a target once through the library to learn its O_DIRECT alignment
- * and size, and check the options against them.  Bad values exit with
- * EXIT_USAGE; returns 0 or EXIT_IO.
+ * --direct=0 (psync only): buffered I/O needs no alignment, and the
+ * filesystem need not support O_DIRECT, so ask the kernel directly.
  */
-static int probe_target(const struct options *opt, bool writes,
-			struct target *tgt)
+static int buffered_geometry(bool writes, struct target *tgt, uint64_t *size)
+{
+	struct stat st;
+	int fd, ret = 0;
+
+	fd = open(tgt->path, (writes ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		fprintf(stderr, "dio-bench: %s: %s\n", tgt->path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return EXIT_IO;
+	}
+	*size = (uint64_t)st.st_size;
+	if (S_ISBLK(st.st_mode) && ioctl(fd, BLKGETSIZE64, size) < 0) {
+		fprintf(stderr, "dio-bench: BLKGETSIZE64 %s: %s\n", tgt->path,
+			strerror(errno));
+		ret = EXIT_IO;
+	}
+	close(fd);
+	tgt->mem_align = 1;
+	tgt->offset_align = 1;
+	return ret;
+}
+
+/* Open a target once through the library: its O_DIRECT alignment and size. */
+static int direct_geometry(bool writes, struct target *tgt, uint64_t *size)
 {
 	struct pindio_ctx *ctx;
 	struct pindio_file *file;
-	char a[32], b[32];
-	uint64_t size;
 	int ret;
 
 	ret = pindio_ctx_new(1, PINDIO_CTX_DEFAULT, &ctx);
@@ -270,16 +293,30 @@ static int probe_target(const struct options *opt, bool writes,
 	}
 	tgt->mem_align = pindio_file_get_mem_align(file);
 	tgt->offset_align = pindio_file_get_offset_align(file);
-	ret = pindio_file_get_size(file, &size);
-	if (ret < 0) {
+	ret = pindio_file_get_size(file, size);
+	if (ret < 0)
 		fprintf(stderr, "dio-bench: pindio_file_get_size(%s): %s\n",
 			tgt->path, pindio_ctx_last_error(ctx));
-		pindio_file_unref(file);
-		pindio_ctx_unref(ctx);
-		return EXIT_IO;
-	}
 	pindio_file_unref(file);
 	pindio_ctx_unref(ctx);
+	return ret < 0 ? EXIT_IO : 0;
+}
+
+/*
+ * Learn a target's alignment and size, and check the options against
+ * them.  Bad values exit with EXIT_USAGE; returns 0 or EXIT_IO.
+ */
+static int probe_target(const struct options *opt, bool writes,
+			struct target *tgt)
+{
+	char a[32], b[32];
+	uint64_t size = 0;
+	int ret;
+
+	ret = opt->direct ? direct_geometry(writes, tgt, &size) :
+	      buffered_geometry(writes, tgt, &size);
+	if (ret)
+		return ret;
 
 	/* A library that reports no alignment must not make us divide by 0. */
 	if (!tgt->offset_align)

@@ -888,9 +888,13 @@ static void job_pin_figures(struct job *job)
 		fprintf(stderr, "dio-bench: VmPin check: %s\n",
 			pindio_ctx_last_error(job->ctx));
 	if (job->opt->pins) {
-		printf("pin account after %s:\n", engine_names[job->run->engine]);
-		pindio_ctx_dump_pins(job->ctx, stdout);
-		fflush(stdout);
+		/* Never inside a JSON or CSV document on stdout. */
+		FILE *f = job->opt->format == OUTPUT_NORMAL || job->opt->output ?
+			  stdout : stderr;
+
+		fprintf(f, "pin account after %s:\n", engine_names[job->run->engine]);
+		pindio_ctx_dump_pins(job->ctx, f);
+		fflush(f);
 	}
 }
 

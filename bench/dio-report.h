@@ -22,7 +22,7 @@ struct report_target {
 
 /*
  * Write @nr results in @opt->format to @f.  Results of one workload (same
- * rw, bs, iodepth) are consecutive; within each, ratios compare every
+ * rw and bs: psync's iodepth differs from the others') are consecutive; within each, ratios compare every
  * engine with the workload's first.  Returns 0, or -errno when writing
  * failed.
  */

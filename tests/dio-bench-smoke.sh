@@ -198,6 +198,15 @@ else
 	pass "--output-format=csv --output=FILE"
 fi
 
+run --engine=psync --direct=0 --bs=1000 --rw=randrw --runtime=1 --size=1000000
+if [ "$rc" -ne 0 ]; then
+	fail "--engine=psync --direct=0 --bs=1000: exit $rc"
+elif ! grep -q '^psync ' "$out"; then
+	fail "--engine=psync --direct=0: no psync row"
+else
+	pass "--engine=psync --direct=0: buffered, unaligned blocks"
+fi
+
 # ---- --verify: a corrupted block is caught --------------------------------
 for engine in uring-fixed libaio psync; do
 	mkfile v 4194304
