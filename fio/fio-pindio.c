@@ -149,7 +149,9 @@ static uint64_t now_ns(void)
 /*
  * Information, not an error: fio's log_info() writes to the --output
  * stream, which with --output-format=json or terse must hold the report
- * alone for the programs that parse it; those formats get it on stderr.
+ * alone for the programs that parse it; those formats get it on the
+ * process's stderr.  Not log_err(): with --output, fio sends its error
+ * stream to the same file.
  */
 static void engine_info(const char *format, ...)
 	__attribute__((format(printf, 1, 2)));
@@ -163,7 +165,7 @@ static void engine_info(const char *format, ...)
 	vsnprintf(msg, sizeof(msg), format, args);
 	va_end(args);
 	if (output_format & (FIO_OUTPUT_JSON | FIO_OUTPUT_TERSE))
-		log_err("%s", msg);
+		fputs(msg, stderr);
 	else
 		log_info("%s", msg);
 }
