@@ -20,27 +20,6 @@
 #include "dio-stats.h"
 #include "dio-verify.h"
 
-/*
- * dio-options.c's name tables, which dio-report.c prints: defined here so
- * that this suite does not link the option parser.
- */
-const char *const rw_names[NR_RW_MODES] = {
-	[RW_READ]	= "read",
-	[RW_WRITE]	= "write",
-	[RW_RANDREAD]	= "randread",
-	[RW_RANDWRITE]	= "randwrite",
-	[RW_RW]		= "rw",
-	[RW_RANDRW]	= "randrw",
-};
-
-const char *const engine_names[NR_ENGINES] = {
-	[ENGINE_FIXED]	= "uring-fixed",
-	[ENGINE_PLAIN]	= "uring",
-	[ENGINE_AIO]	= "libaio",
-	[ENGINE_PSYNC]	= "psync",
-	[ENGINE_SPLICE]	= "splice",
-};
-
 static uint64_t rnd_state = 0x2545f4914f6cdd1dULL;
 
 static uint64_t rnd(void)
@@ -539,14 +518,8 @@ static const char weird_path[] = "/tmp/we\"ird\\pa\nth\x01.dat";
 
 static void fixture_init(struct report_fixture *fx, enum output_format fmt)
 {
-	/* options_init() lives in dio-options.c: its defaults, by hand. */
 	memset(fx, 0, sizeof(*fx));
-	fx->opt.rw = RW_RANDREAD;
-	fx->opt.bs = DEF_BS;
-	fx->opt.iodepth = DEF_IODEPTH;
-	fx->opt.runtime = DEF_RUNTIME;
-	fx->opt.numjobs = 1;
-	fx->opt.direct = true;
+	options_init(&fx->opt);
 	fx->opt.format = fmt;
 	fx->opt.verify = VERIFY_CRC32C;
 	fx->opt.filenames[0] = weird_path;
