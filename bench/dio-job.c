@@ -26,6 +26,7 @@
 #include "dio-job.h"
 #include "dio-verify.h"
 
+
 #define HUGE_2M		(2UL << 20)
 
 struct job;
@@ -86,6 +87,7 @@ struct job {
 	uint64_t io_limit;		/* 0: none */
 	uint64_t issued;		/* bytes queued while measuring */
 	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
+	uint64_t now;			/* clock read by this reap's first completion, 0 */
 	/* read-back of written blocks after a --verify write workload */
 	bool readback;
 	unsigned int rb_file;
@@ -204,7 +206,9 @@ static void next_offset(struct job *job, struct slot *slot)
 	job->next_file = f + 1 == job->run->nr_targets ? 0 : f + 1;
 	for (tries = 0; tries < 64; tries++) {
 		if (rw_is_random(job->wl->rw)) {
-			k = rng_next(&job->rng) % job->nr_blocks[f];
+			/* Multiply-shift, not %: no division per request. */
+			k = (uint64_t)(((unsigned __int128)rng_next(&job->rng) *
+					job->nr_blocks[f]) >> 64);
 		} else {
 			k = job->seqpos[f];
 			job->seqpos[f] = k + 1 == job->nr_blocks[f] ? 0 : k + 1;
@@ -370,8 +374,17 @@ static void complete(void *data, int res)
 {
 	struct slot *slot = data;
 	struct job *job = slot->job;
-	uint64_t now = now_ns();
+	uint64_t now;
 	int ret;
+
+	/*
+	 * One clock read per reap: a request completes, for us, when the
+	 * reap that delivers it returns, and the clock costs more per
+	 * request than anything else dio-bench does.
+	 */
+	if (!job->now)
+		job->now = now_ns();
+	now = job->now;
 
 	job->inflight--;
 	slot->busy = false;
@@ -458,6 +471,7 @@ static int drain(struct job *job)
 	job->stopping = true;
 	while (job->inflight) {
 		ret = pindio_ctx_reap(job->ctx, 1, 1000);
+		job->now = 0;
 		if (ret == -EINTR || ret >= 0)
 			continue;
 		fprintf(stderr, "dio-bench: pindio_ctx_reap: %s\n",
@@ -542,7 +556,15 @@ static int async_loop(struct job *job)
 		unsigned int min = batch_complete < job->inflight ?
 				   batch_complete : job->inflight;
 
-		ret = pindio_ctx_reap(job->ctx, min, 1000);
+		/*
+		 * With iodepth_batch_complete_min=1, as fio's loop does:
+		 * collect what has completed without sleeping, and sleep only
+		 * when nothing has.  Waiting for a batch asks for the sleep.
+		 */
+		ret = min == 1 ? pindio_ctx_reap(job->ctx, 0, 0) : 0;
+		if (ret == 0)
+			ret = pindio_ctx_reap(job->ctx, min, 1000);
+		job->now = 0;
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "dio-bench: pindio_ctx_reap: %s\n",
 				pindio_ctx_last_error(job->ctx));
@@ -551,6 +573,15 @@ static int async_loop(struct job *job)
 		}
 		if (flush_deferred(job) < 0)
 			break;
+		/*
+		 * Submit what the callbacks queued now rather than with the
+		 * next reap, as fio's commit does: measured on a loop device
+		 * over tmpfs (bench/NOTES.md), this gives ~15% more IOPS for
+		 * ~10% less CPU per I/O than submitting in the enter that
+		 * collects.  A batch is submitted by the reap that waits.
+		 */
+		if (min == 1)
+			pindio_ctx_submit(job->ctx);
 		publish_progress(job);
 		if (!job->readback && check_clock(job))
 			break;
