@@ -390,7 +390,7 @@ struct progress_state {
 static void progress_wait(struct engine_run *run, void *data)
 {
 	struct progress_state *ps = data;
-	struct timespec ts = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 100L * 1000 * 1000 };
 	uint64_t now, ios, bytes;
 	double dt;
 
@@ -429,6 +429,7 @@ static int run_one(const struct options *opt, const struct workload *wl,
 	char label[96], h[32];
 	int status;
 
+	*out = NULL;
 	res = job_result_new();
 	if (!res) {
 		fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
@@ -509,7 +510,7 @@ int main(int argc, char **argv)
 	struct options opt;
 	struct target tgts[MAX_FILES];
 	struct workload wls[2];
-	struct job_result *results[2 * NR_ENGINES];
+	struct job_result *results[2 * NR_ENGINES] = { NULL };
 	struct report_target rt;
 	unsigned int nr_wls = 1, nr_results = 0, nr_tgts, i, w;
 	bool tty, writes;
@@ -601,7 +602,9 @@ int main(int argc, char **argv)
 		for (i = 0; i < opt.nr_engines; i++) {
 			ret = run_one(&opt, &wls[w], opt.order[i], tgts, nr_tgts,
 				      tty, &results[nr_results]);
-			nr_results++;
+			/* None when there was no memory for one. */
+			if (results[nr_results])
+				nr_results++;
 			if (ret)
 				status = ret;
 			if (stop_signal)
