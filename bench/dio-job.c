@@ -40,6 +40,7 @@ struct slot {
 	uint64_t offset;
 	uint64_t start_ns;
 	bool write;
+	bool measured;			/* queued while measuring */
 	bool busy;			/* in flight */
 	bool deferred;			/* refused with -EBUSY in a callback */
 };
@@ -135,6 +136,17 @@ void fill_random(void *p, size_t len, uint64_t *state)
 		*c++ = (unsigned char)rng_next(state);
 }
 
+uint32_t targets_mem_align(const struct engine_run *run)
+{
+	uint32_t a = 1;
+	unsigned int f;
+
+	for (f = 0; f < run->nr_targets; f++)
+		if (run->targets[f].mem_align > a)
+			a = run->targets[f].mem_align;
+	return a;
+}
+
 uint64_t slot_stride(uint64_t bs, uint32_t mem_align)
 {
 	uint64_t a = mem_align ? mem_align : 1;
@@ -217,6 +229,9 @@ static void next_offset(struct job *job, struct slot *slot)
 		    !offset_in_flight(job, f, block_offset(job, f, k)))
 			break;
 	}
+	/* Unlucky draws: the next free block, and one exists (depth < blocks). */
+	while (tries == 64 && offset_in_flight(job, f, block_offset(job, f, k)))
+		k = k + 1 == job->nr_blocks[f] ? 0 : k + 1;
 	slot->file = f;
 	slot->offset = block_offset(job, f, k);
 	if (job->wl->rw == RW_RW || job->wl->rw == RW_RANDRW)
@@ -322,7 +337,8 @@ static int queue_slot(struct slot *slot, uint64_t now)
 	if (ret == 0) {
 		slot->busy = true;
 		job->inflight++;
-		if (job->measuring && !job->readback)
+		slot->measured = job->measuring && !job->readback;
+		if (slot->measured)
 			job->issued += bs;
 		return 0;
 	}
@@ -353,14 +369,14 @@ static bool check_block(struct job *job, const struct slot *slot)
 }
 
 /*
- * Count a completed request.  Requests that complete before the ramp is
- * over, and read-back requests, are not part of the measurement.
+ * Count a completed request.  Requests queued before the ramp was over,
+ * and read-back requests, are not part of the measurement.
  */
 static void account(struct job *job, const struct slot *slot, uint64_t now)
 {
 	struct dir_stats *d;
 
-	if (!job->measuring || job->readback)
+	if (!slot->measured)
 		return;
 	d = &job->res->dir[slot->write ? DIR_WRITE : DIR_READ];
 	d->ios++;
@@ -619,7 +635,8 @@ static int sync_loop(struct job *job)
 			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
 				    job->id, job->seq++);
 		slot->start_ns = now_ns();
-		if (job->measuring && !job->readback)
+		slot->measured = job->measuring && !job->readback;
+		if (slot->measured)
 			job->issued += bs;
 		if (slot->write)
 			res = pwrite(job->fds[slot->file], slot->buf, bs,
@@ -670,8 +687,8 @@ static int alloc_plain(struct job *job, size_t len)
 	char *p;
 
 	if (!job->opt->hugepages) {
-		size_t align = job->run->targets[0].mem_align > 4096 ?
-			       job->run->targets[0].mem_align : 4096;
+		size_t align = targets_mem_align(job->run) > 4096 ?
+			       targets_mem_align(job->run) : 4096;
 		void *m;
 		int ret = posix_memalign(&m, align, len);
 
@@ -802,7 +819,7 @@ static int job_fixed_buf(struct job *job, size_t len)
 static int job_setup(struct job *job)
 {
 	const struct workload *wl = job->wl;
-	uint64_t stride = slot_stride(wl->bs, job->run->targets[0].mem_align);
+	uint64_t stride = slot_stride(wl->bs, targets_mem_align(job->run));
 	unsigned int f, i;
 	size_t len;
 	int ret;
@@ -889,9 +906,14 @@ static void job_teardown(struct job *job)
 
 	free(job->deferred);
 	free(job->slots);
-	/* A registered buffer goes with its context. */
+	/*
+	 * The job's own registered buffer is its reference to drop; a
+	 * clone belongs to the context and goes with it.
+	 */
 	if (job->run->engine != ENGINE_FIXED)
 		free_plain(job);
+	else if (!job->sh->src_ctx)
+		pindio_buf_unref(job->pbuf);
 	if (job->null_fd >= 0)
 		close(job->null_fd);
 	for (f = 0; f < job->run->nr_targets; f++) {
@@ -986,7 +1008,7 @@ static void *job_main(void *arg)
 static int shared_buf_setup(struct shared *sh, const struct engine_run *run)
 {
 	const struct workload *wl = run->wl;
-	uint64_t stride = slot_stride(wl->bs, run->targets[0].mem_align);
+	uint64_t stride = slot_stride(wl->bs, targets_mem_align(run));
 	size_t len = (size_t)(stride * wl->iodepth * run->opt->numjobs);
 	struct job probe = { .run = (struct engine_run *)run, .opt = run->opt };
 	uint64_t t0;
@@ -1115,8 +1137,10 @@ int engine_run(struct engine_run *run, struct job_result *res,
 		free(jobs[i].res);
 	}
 	res->register_ns += sh.register_ns;
-	if (sh.src_ctx)
+	if (sh.src_ctx) {
+		pindio_buf_unref(sh.src_buf);
 		pindio_ctx_unref(sh.src_ctx);
+	}
 	pthread_barrier_destroy(&sh.barrier);
 	pthread_mutex_destroy(&sh.clone_lock);
 	free(jobs);

@@ -66,6 +66,9 @@ static inline bool rw_has_read(enum rw_mode rw)
 	return rw != RW_WRITE && rw != RW_RANDWRITE;
 }
 
+/* The largest memory alignment among the targets: what every buffer gets. */
+uint32_t targets_mem_align(const struct engine_run *run);
+
 /* Bytes between two requests' buffers: bs rounded up to @mem_align. */
 uint64_t slot_stride(uint64_t bs, uint32_t mem_align);
 
