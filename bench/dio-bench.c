@@ -177,21 +177,21 @@ static int fill_scratch(int fd, const struct options *opt,
 		size_t len = size - off < chunk_len ? size - off : chunk_len;
 		ssize_t n;
 
-		if (opt->verify == VERIFY_NONE) {
+		if (opt->verify == VERIFY_NONE || off < tgt->offset) {
+			/*
+			 * Before --offset, a piece that ends there, so that
+			 * the verify blocks start exactly at it.
+			 */
+			if (opt->verify != VERIFY_NONE && tgt->offset - off < len)
+				len = (size_t)(tgt->offset - off);
 			fill_random(chunk, len, &rng);
 		} else {
 			size_t b;
 
-			/* Blocks start at --offset; bytes before it are filler. */
-			for (b = 0; b + opt->bs <= len; b += opt->bs) {
-				uint64_t o = off + b;
-
-				if (o < tgt->offset)
-					memset(chunk + b, 0, opt->bs);
-				else
-					verify_fill(chunk + b, opt->bs, o, opt->seed,
-						    0, seq++);
-			}
+			/* Whole blocks from --offset on; the tail is filler. */
+			for (b = 0; b + opt->bs <= len; b += opt->bs)
+				verify_fill(chunk + b, opt->bs, off + b, opt->seed,
+					    0, seq++);
 			memset(chunk + b, 0, len - b);
 		}
 		n = pwrite(fd, chunk, len, (off_t)off);
@@ -485,9 +485,10 @@ static unsigned int default_comparison(struct options *opt,
 	return 2;
 }
 
+/* @mem_align: the largest of the targets', which every buffer gets. */
 static void check_buffers(const struct options *opt,
 			  const struct workload *wls, unsigned int nr_wls,
-			  const struct target *tgt)
+			  uint32_t mem_align)
 {
 	unsigned int i;
 	char h[32];
@@ -495,7 +496,7 @@ static void check_buffers(const struct options *opt,
 	if (!(opt->engines & (1U << ENGINE_FIXED)))
 		return;
 	for (i = 0; i < nr_wls; i++) {
-		uint64_t len = slot_stride(wls[i].bs, tgt->mem_align) *
+		uint64_t len = slot_stride(wls[i].bs, mem_align) *
 			       wls[i].iodepth * opt->numjobs;
 
 		if (len > PINDIO_BUF_MAX_LEN)
@@ -513,12 +514,17 @@ int main(int argc, char **argv)
 	struct job_result *results[2 * NR_ENGINES] = { NULL };
 	struct report_target rt;
 	unsigned int nr_wls = 1, nr_results = 0, nr_tgts, i, w;
+	uint32_t align;
 	bool tty, writes;
 	FILE *out = stdout;
+	int out_fd = -1;
+	bool out_created = false;
 	struct stat st;
 	int fd = -1, status = 0, ret;
 
 	install_signals();
+	/* Also when a job thread cannot be started (engine_run() exits). */
+	atexit(remove_scratch);
 	options_init(&opt);
 	ret = parse_options(argc, argv, &opt, option_error, NULL);
 	if (ret == OPTIONS_HELP) {
@@ -575,11 +581,24 @@ int main(int argc, char **argv)
 			bad_option("the default comparison's %llu-byte blocks are not a multiple of the O_DIRECT offset alignment of %s (%u bytes); run dio-bench in a directory on another filesystem",
 				   (unsigned long long)wls[w].bs, tgts[0].path,
 				   tgts[0].offset_align);
-	check_buffers(&opt, wls, nr_wls, &tgts[0]);
+	for (i = 0, align = 1; i < nr_tgts; i++)
+		if (tgts[i].mem_align > align)
+			align = tgts[i].mem_align;
+	check_buffers(&opt, wls, nr_wls, align);
 
+	/*
+	 * --output is opened now, so that a bad path is said before the
+	 * runs, but emptied only when the report is written: a run stopped
+	 * by a signal leaves an existing file as it was (and removes one it
+	 * created).
+	 */
 	if (opt.output) {
-		out = fopen(opt.output, "w");
-		if (!out) {
+		out_fd = open(opt.output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (out_fd >= 0)
+			out_created = true;
+		else if (errno == EEXIST)
+			out_fd = open(opt.output, O_WRONLY | O_CLOEXEC);
+		if (out_fd < 0) {
 			fprintf(stderr, "dio-bench: --output=%s: %s\n", opt.output,
 				strerror(errno));
 			status = EXIT_IO;
@@ -623,6 +642,17 @@ report:
 	rt.size = tgts[0].size;
 	rt.mem_align = tgts[0].mem_align;
 	rt.offset_align = tgts[0].offset_align;
+	if (out_fd >= 0) {
+		if (ftruncate(out_fd, 0) < 0 || !(out = fdopen(out_fd, "w"))) {
+			fprintf(stderr, "dio-bench: --output=%s: %s\n", opt.output,
+				strerror(errno));
+			out = NULL;
+			status = EXIT_IO;
+			goto out;
+		}
+		out_fd = -1;	/* out owns it now */
+		out_created = false;
+	}
 	ret = report_write(out, &opt, &rt, results, nr_results);
 	if (ret < 0) {
 		fprintf(stderr, "dio-bench: writing the report%s%s: %s\n",
@@ -639,6 +669,10 @@ out:
 			strerror(errno));
 		status = EXIT_IO;
 	}
+	if (out_fd >= 0)
+		close(out_fd);
+	if (out_created)
+		unlink(opt.output);
 	if (fd >= 0)
 		close(fd);
 	remove_scratch();

@@ -188,6 +188,17 @@ assert d['jobs'][0]['read']['io_bytes'] == 1048576, d['jobs'][0]['read']['io_byt
 else
 	pass "--io_size=1m reads exactly 1 MiB and stops"
 fi
+run --filename=f1 --engine=uring-fixed --rw=randread --io_size=1m --ramp_time=1 \
+	--output-format=json
+if [ "$rc" -ne 0 ]; then
+	fail "--io_size=1m --ramp_time=1: exit $rc"
+elif [ "$have_python" = 1 ] && ! json_check "
+assert d['jobs'][0]['read']['io_bytes'] == 1048576, d['jobs'][0]['read']['io_bytes']
+"; then
+	fail "--io_size=1m --ramp_time=1: the ramp's requests were measured too"
+else
+	pass "--io_size=1m --ramp_time=1 measures exactly 1 MiB after the ramp"
+fi
 run --engine=uring --runtime=1 --size=8m --output-format=csv --output=report.csv
 if [ "$rc" -ne 0 ]; then
 	fail "--output-format=csv --output=FILE: exit $rc"
@@ -236,6 +247,13 @@ for engine in uring-fixed libaio psync; do
 		pass "$engine --verify catches a corrupted block: $(grep verify "$err" | head -n1)"
 	fi
 done
+run --engine=uring-fixed --rw=randread --verify=crc32c --runtime=1 --size=8m \
+	--offset=4k --bs=8k
+if [ "$rc" -ne 0 ]; then
+	fail "--verify --offset=4k --bs=8k on a scratch file: exit $rc"
+else
+	pass "--verify --offset=4k --bs=8k: the scratch file's blocks start at --offset"
+fi
 run --engine=uring-fixed --rw=randrw --verify=crc32c --runtime=1 --size=8m --numjobs=2
 if [ "$rc" -ne 0 ]; then
 	fail "--rw=randrw --verify on a scratch file: exit $rc"
@@ -322,18 +340,26 @@ else
 fi
 
 # ---- SIGINT in the middle of a run ----------------------------------------
-"$bench" --runtime=30 --size=8m >"$out" 2>"$err" &
-pid=$!
-sleep 2
-kill -INT "$pid"
-wait "$pid"
-rc=$?
-if [ "$rc" -ne 130 ]; then
-	fail "SIGINT: exit $rc, expected 130 (killed by SIGINT)"
-elif ! no_scratch_left; then
-	fail "SIGINT: scratch file left behind: $(echo dio-bench.scratch.*)"
-else
-	pass "SIGINT stops the run and removes the scratch file"
-fi
+# An existing --output file stays as it was; one the run created goes.
+echo keep >kept.out
+for o in kept.out new.out; do
+	"$bench" --runtime=30 --size=8m --output=$o >"$out" 2>"$err" &
+	pid=$!
+	sleep 2
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	if [ "$rc" -ne 130 ]; then
+		fail "SIGINT: exit $rc, expected 130 (killed by SIGINT)"
+	elif ! no_scratch_left; then
+		fail "SIGINT: scratch file left behind: $(echo dio-bench.scratch.*)"
+	elif [ "$o" = kept.out ] && [ "$(cat kept.out)" != keep ]; then
+		fail "SIGINT: the existing --output file was changed"
+	elif [ "$o" = new.out ] && [ -e new.out ]; then
+		fail "SIGINT: the --output file the run created is left behind"
+	else
+		pass "SIGINT stops the run, removes the scratch file, leaves --output=$o as it was"
+	fi
+done
 
 exit "$failed"
