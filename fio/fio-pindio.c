@@ -6,7 +6,9 @@
  * (thread or process) gets its own pindio context, created in the job's
  * own thread by ->init (the context is single-issuer); the job's io_u
  * memory is registered through pindio's pin account by ->post_init, so
- * every read and write from it is a fixed operation on a fixed file.
+ * every read and write from it is a fixed operation on a fixed file (by
+ * default: pindio_fixedbufs=0, pindio_registerfiles=0 and the aio backend
+ * each give that up).
  *
  * Built against a configured fio source tree of exactly the version of
  * the fio binary that loads it (configure --with-fio-src): fio checks
@@ -525,16 +527,21 @@ static int fio_pindio_getevents(struct thread_data *td, unsigned int min,
 
 	/* Collect without waiting, then wait for the rest of min. */
 	ret = pindio_ctx_reap(pe->ctx, 0, 0);
-	while (ret >= 0 && pe->nr_done < min) {
+	while ((ret >= 0 || ret == -EINTR) && pe->nr_done < min) {
 		/* Nothing left to wait for: fio asked for more than it has
 		 * in flight (pindio would not wait either). */
 		if (!pindio_ctx_get_inflight(pe->ctx))
 			break;
+		/*
+		 * A signal (fio's SIGUSR1 for status, ^C, which fio handles
+		 * itself) only interrupts the wait, as in fio's io_uring
+		 * engine: it is not the job's error.
+		 */
 		ret = pindio_ctx_reap(pe->ctx, min - pe->nr_done, timeout_ms);
 		if (ret == 0 && timeout_ms >= 0)
 			break;
 	}
-	if (ret < 0)
+	if (ret < 0 && ret != -EINTR)
 		return ret;
 
 	n = pe->nr_done < max ? pe->nr_done : max;
@@ -607,6 +614,19 @@ static void engine_release(struct pindio_engine *pe, struct pindio_buf *buf)
 
 	if (!buf)
 		return;
+	/*
+	 * fio frees the memory after this: nothing may still be in flight
+	 * into it (after an error fio may not have reaped everything).
+	 */
+	while (pindio_ctx_get_inflight(pe->ctx)) {
+		int ret = pindio_ctx_reap(pe->ctx, 1, 1000);
+
+		if (ret < 0 && ret != -EINTR) {
+			log_err("pindio: cannot reap the requests still in flight (%s); the job's memory stays allocated\n",
+				pindio_ctx_last_error(pe->ctx));
+			return;
+		}
+	}
 	pindio_buf_release(buf);
 	for (i = 0; i < 1000; i++) {
 		if (pindio_buf_get_info(buf, &info, sizeof(info)) < 0 ||
