@@ -46,6 +46,9 @@ dd if=/dev/zero of="$PINDIO_FIO_DIR/probe" bs=4096 count=1 oflag=direct \
 	>/dev/null 2>&1 ||
 	skip "$PINDIO_FIO_DIR: the filesystem does not support O_DIRECT"
 rm -f "$PINDIO_FIO_DIR/probe"
+# fio writes its verify state files (*-verify.state) into the current
+# directory: the private one, not the build tree (distcheck checks it).
+cd "$work" || hard_error "cannot enter $work"
 
 failed=0
 run_limit=60
