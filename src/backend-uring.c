@@ -393,9 +393,13 @@ static int submit_error(struct pindio_ctx *ctx, int ret)
 
 static int uring_submit(struct pindio_ctx *ctx)
 {
+	struct io_uring *ring = ring_of(ctx);
 	int ret;
 
-	ret = io_uring_submit(ring_of(ctx));
+	/* liburing enters the kernel even with nothing to submit. */
+	if (!io_uring_sq_ready(ring))
+		return 0;
+	ret = io_uring_submit(ring);
 	if (unlikely(ret < 0))
 		return submit_error(ctx, ret);
 	return ret;
