@@ -405,15 +405,23 @@ static void complete(void *data, int res)
 	job->inflight--;
 	slot->busy = false;
 	if (res < 0 || (uint64_t)res != job->wl->bs) {
-		/* Offsets never reach past the region: a short count is an error. */
-		fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
-			slot->write ? "write" : "read",
-			(unsigned long long)slot->offset,
-			job->run->targets[slot->file].path,
-			res < 0 ? strerror(-res) : "short transfer");
-		if (res >= 0)
-			fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
-				res, (unsigned long long)job->wl->bs);
+		/*
+		 * Offsets never reach past the region: a short count is an
+		 * error.  Only the job's first one is told: the requests in
+		 * flight with it usually fail the same way.
+		 */
+		if (!job->failed) {
+			fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
+				slot->write ? "write" : "read",
+				(unsigned long long)slot->offset,
+				job->run->targets[slot->file].path,
+				res < 0 ? strerror(-res) : "short transfer");
+			if (res >= 0)
+				fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
+					res, (unsigned long long)job->wl->bs);
+			if (res == -EOPNOTSUPP && job->opt->hipri)
+				fprintf(stderr, "dio-bench: --hipri polls for completions (IOPOLL), which needs a block device with poll queues (for NVMe, the nvme module's poll_queues); leave --hipri out here\n");
+		}
 		job_fail(job, res < 0 ? res : -EIO);
 		return;
 	}

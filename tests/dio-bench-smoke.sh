@@ -218,6 +218,26 @@ else
 	pass "--engine=psync --direct=0: buffered, unaligned blocks"
 fi
 
+# ---- ring and buffer options ----------------------------------------------
+for o in --sqpoll --hugepages; do
+	run --engine=uring-fixed,uring $o --runtime=1 --size=8m
+	if [ "$rc" -ne 0 ] || ! grep -q '^uring-fixed ' "$out"; then
+		fail "$o: exit $rc, or no uring-fixed row"
+	else
+		pass "$o: $(grep 'pinned in' "$out" | sed 's/^ *//')"
+	fi
+done
+# A file has no poll queues: one error, and what --hipri needs.
+run --engine=uring-fixed --hipri --runtime=1 --size=8m
+if [ "$rc" -eq 0 ]; then
+	echo "SKIP: --hipri worked on $PWD's filesystem: the refusal is not checked"
+elif [ "$rc" -ne 1 ] || [ "$(grep -c 'at offset' "$err")" -ne 1 ] ||
+     ! grep -q 'hipri.*poll queues' "$err"; then
+	fail "--hipri on a file: expected exit 1, one failed request and the poll-queue hint"
+else
+	pass "--hipri on a file: $(tail -n1 "$err" | cut -c1-90)"
+fi
+
 # ---- --verify: a corrupted block is caught --------------------------------
 for engine in uring-fixed libaio psync; do
 	mkfile v 4194304
