@@ -642,6 +642,7 @@ report:
 	rt.size = tgts[0].size;
 	rt.mem_align = tgts[0].mem_align;
 	rt.offset_align = tgts[0].offset_align;
+	rt.buffered = !opt.direct;
 	if (out_fd >= 0) {
 		if (ftruncate(out_fd, 0) < 0 || !(out = fdopen(out_fd, "w"))) {
 			fprintf(stderr, "dio-bench: --output=%s: %s\n", opt.output,

@@ -174,11 +174,14 @@ static void normal_target(FILE *f, const struct report_target *tgt)
 	if (tgt->nr_files > 1)
 		fprintf(f, " +%u more file%s", tgt->nr_files - 1,
 			tgt->nr_files > 2 ? "s" : "");
-	fprintf(f, ", %s, %s%s, O_DIRECT alignment: memory %" PRIu32
-		", offset %" PRIu32 "\n",
+	fprintf(f, ", %s, %s%s, ",
 		tgt->kind ? tgt->kind : "file", bytes_str(tgt->size, size, sizeof(size)),
-		tgt->nr_files > 1 ? " per file" : "",
-		tgt->mem_align, tgt->offset_align);
+		tgt->nr_files > 1 ? " per file" : "");
+	if (tgt->buffered)
+		fputs("buffered I/O (--direct=0)\n", f);
+	else
+		fprintf(f, "O_DIRECT alignment: memory %" PRIu32 ", offset %" PRIu32 "\n",
+			tgt->mem_align, tgt->offset_align);
 }
 
 /*

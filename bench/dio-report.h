@@ -18,6 +18,7 @@ struct report_target {
 	uint64_t size;			/* bytes used per file */
 	uint32_t mem_align;
 	uint32_t offset_align;
+	bool buffered;			/* --direct=0: no alignment applies */
 };
 
 /*

@@ -214,6 +214,8 @@ if [ "$rc" -ne 0 ]; then
 	fail "--engine=psync --direct=0 --bs=1000: exit $rc"
 elif ! grep -q '^psync ' "$out"; then
 	fail "--engine=psync --direct=0: no psync row"
+elif ! grep -q '^target: .*, buffered I/O (--direct=0)$' "$out"; then
+	fail "--engine=psync --direct=0: the target line does not say buffered I/O: $(grep '^target:' "$out")"
 else
 	pass "--engine=psync --direct=0: buffered, unaligned blocks"
 fi
