@@ -34,6 +34,8 @@ PACKAGES=(
 	# the fio engine (fio/) and bench/compare-peers: fio, and what
 	# scripts/fio-source.sh needs to fetch and unpack its source package
 	fio dpkg-dev python3
+	# bench/sweep's charts (and tests/sweep.sh)
+	gnuplot-nox
 )
 
 usage() {
