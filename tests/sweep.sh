@@ -51,7 +51,8 @@ png() {
 	[ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
 }
 
-# rows CSV: the data rows of a sweep CSV, fields checked by python.
+# check_csv CSV N: CSV has N data rows, each ok with positive numbers;
+# prints the cells (engine/bs/iodepth) it holds.
 check_csv() {
 	python3 - "$1" "$2" <<'EOF'
 import csv, sys
