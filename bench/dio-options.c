@@ -536,9 +536,9 @@ static int check_options(const struct parser *ps, const struct options *opt)
 	if (opt->hipri && !(opt->engines & URING_ENGINES))
 		return bad_option(ps, "--hipri: applies to the io_uring engines uring-fixed and uring, and %s has neither; add one, or leave --hipri out",
 				  order);
-	if (opt->hugepages && !(opt->engines & (1U << ENGINE_FIXED)))
-		return bad_option(ps, "--hugepages: applies to the registered buffers of uring-fixed, and %s does not have it; add uring-fixed, or leave --hugepages out",
-				  order);
+	/* Splice moves the data through pipes: it has no buffer to place. */
+	if (opt->hugepages && opt->engines == (1U << ENGINE_SPLICE))
+		return bad_option(ps, "--hugepages: applies to the buffers of uring-fixed, uring, libaio and psync, and splice has none; add one of them, or leave --hugepages out");
 	if (opt->size && opt->offset > UINT64_MAX - opt->size)
 		return bad_option(ps, "--offset=%llu --size=%llu: the region ends beyond 16 EiB; lower one of them",
 				  (unsigned long long)opt->offset,
@@ -674,8 +674,8 @@ void options_usage(FILE *f)
 "                    register the files with the ring (fixed files);\n"
 "                    io_uring engines only\n"
 "  --hugepages[=0|1] buffers on 2 MiB huge pages (registered ones, and\n"
-"                    transparent huge pages for the plain ones); needs\n"
-"                    uring-fixed in the list\n"
+"                    transparent huge pages for the plain ones); not\n"
+"                    for splice alone\n"
 "  --verify[=crc32c|none]\n"
 "                    each written block carries a header (offset, job,\n"
 "                    seed, sequence) and a crc32c of its payload, which\n"

@@ -229,6 +229,13 @@ for o in --sqpoll --hugepages; do
 		pass "$o: $(grep 'pinned in' "$out" | sed 's/^ *//')"
 	fi
 done
+# Plain buffers alone go on huge pages too (transparent ones).
+run --engine=libaio,psync --hugepages --runtime=1 --size=8m
+if [ "$rc" -ne 0 ] || ! grep -q '^libaio ' "$out" || ! grep -q '^psync ' "$out"; then
+	fail "--engine=libaio,psync --hugepages: exit $rc, or a row missing"
+else
+	pass "--engine=libaio,psync --hugepages: runs without uring-fixed"
+fi
 # A file has no poll queues: one error, and what --hipri needs.
 run --engine=uring-fixed --hipri --runtime=1 --size=8m
 if [ "$rc" -eq 0 ]; then

@@ -142,7 +142,7 @@ static const struct bad_case bad_cases[] = {
 	{ { "--registerfiles", "--engine=psync" }, { "--registerfiles", "uring-fixed, uring and splice" } },
 	{ { "--hipri", "--engine=libaio" }, { "--hipri", "uring-fixed and uring" } },
 	{ { "--hipri", "--engine=splice" }, { "--hipri --engine=splice", "IOPOLL" } },
-	{ { "--hugepages", "--engine=uring,libaio" }, { "--hugepages", "uring-fixed" } },
+	{ { "--hugepages", "--engine=splice" }, { "--hugepages", "splice has none" } },
 	{ { "--probe=/tmp", "--bs=4k" }, { "--probe=/tmp", "takes no other option" } },
 	{ { "--pins", "--probe", "/tmp" }, { "--probe=/tmp", "takes no other option" } },
 	{ { "--probe=/a", "--probe=/b" }, { "--probe=/b", "takes no other option" } },
@@ -384,6 +384,8 @@ START_TEST(test_cross_accepted)
 	};
 	const char *hipri[] = { "--hipri", "--engine=psync,uring-fixed", NULL };
 	const char *huge[] = { "--hugepages", "--engine=all", NULL };
+	/* plain buffers go on transparent huge pages: no uring-fixed needed */
+	const char *huge_plain[] = { "--hugepages", "--engine=uring,libaio,psync", NULL };
 	const char *batch[] = { "--iodepth=8", "--iodepth_batch=8", NULL };
 	const char *splice[] = { "--engine=splice", "--rw=read", "--sqpoll", NULL };
 	const char *verify_read[] = { "--verify", "--rw=read", NULL };
@@ -398,6 +400,9 @@ START_TEST(test_cross_accepted)
 	ck_assert_int_eq(parse(hipri, &opt, &err), 0);
 	options_free(&opt);
 	ck_assert_int_eq(parse(huge, &opt, &err), 0);
+	options_free(&opt);
+	ck_assert_int_eq(parse(huge_plain, &opt, &err), 0);
+	ck_assert(opt.hugepages);
 	options_free(&opt);
 	ck_assert_int_eq(parse(batch, &opt, &err), 0);
 	options_free(&opt);
