@@ -111,7 +111,7 @@ static void check_rules(const struct options *opt)
 	if ((opt->sqpoll || opt->registerfiles || opt->hipri) &&
 	    !(opt->engines & URING_ENGINES))
 		abort();
-	if (opt->hugepages && !(opt->engines & (1U << ENGINE_FIXED)))
+	if (opt->hugepages && opt->engines == (1U << ENGINE_SPLICE))
 		abort();
 	if (opt->size && opt->offset > UINT64_MAX - opt->size)
 		abort();
