@@ -66,7 +66,7 @@ int pindio_ctx_new(unsigned int queue_depth, unsigned int flags,
 	struct pindio_ctx *ctx;
 	int ret;
 
-	ctx = calloc(1, sizeof(*ctx));
+	ctx = zalloc_lines(sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
 	ctx->refcount = 1;

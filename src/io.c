@@ -15,7 +15,7 @@ int io_pool_init(struct pindio_ctx *ctx)
 {
 	unsigned int i;
 
-	ctx->reqs = calloc(ctx->queue_depth, sizeof(*ctx->reqs));
+	ctx->reqs = zalloc_lines((size_t)ctx->queue_depth * sizeof(*ctx->reqs));
 	if (!ctx->reqs)
 		return -ENOMEM;
 	for (i = 0; i < ctx->queue_depth; i++)
@@ -83,8 +83,8 @@ unsigned int req_complete(struct pindio_ctx *ctx, struct req *req, int res)
  * uses.  @pinned_now: the kernel pins its pages for its duration (a plain
  * request, or any request on a backend without long-term pins).
  */
-static void req_queued(struct pindio_ctx *ctx, struct req *req, size_t len,
-		       bool pinned_now)
+static force_inline void req_queued(struct pindio_ctx *ctx, struct req *req,
+				    size_t len, bool pinned_now)
 {
 	ctx->inflight++;
 	if (req->buf)
@@ -118,8 +118,9 @@ static int queue_full(struct pindio_ctx *ctx)
  * The pool's next free request, filled in for the caller's callback but
  * still in the pool: req_get() takes it once the backend has queued it.
  */
-static inline struct req *req_peek(struct pindio_ctx *ctx,
-				   pindio_complete_fn fn, void *data, int *err)
+static force_inline struct req *req_peek(struct pindio_ctx *ctx,
+					 pindio_complete_fn fn, void *data,
+					 int *err)
 {
 	struct req *req = ctx->free_reqs;
 
@@ -161,10 +162,12 @@ static int rw_invalid(struct pindio_file *file, const void *buf, size_t len,
  * Queue a read or write.  @fixed is the registered buffer the caller
  * named, or NULL to look the address up.
  */
-static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
-			    size_t len, uint64_t offset,
-			    struct pindio_buf *fixed, pindio_complete_fn fn,
-			    void *data, int *err)
+static force_inline struct req *queue_rw(struct pindio_file *file,
+					 bool write, void *buf, size_t len,
+					 uint64_t offset,
+					 struct pindio_buf *fixed,
+					 pindio_complete_fn fn, void *data,
+					 int *err)
 {
 	struct pindio_ctx *ctx = file->ctx;
 	struct req *req;
@@ -192,9 +195,12 @@ static struct req *queue_rw(struct pindio_file *file, bool write, void *buf,
 	return req;
 }
 
-/* The checks pindio_file_{read,write}_fixed() add to queue_rw()'s. */
-static int check_fixed(struct pindio_file *file, struct pindio_buf *buf,
-		       size_t buf_offset, size_t len)
+/*
+ * Say which rule a request on a registered buffer broke (the slow half of
+ * the checks queue_fixed() adds to queue_rw()'s).
+ */
+static int fixed_invalid(struct pindio_file *file, struct pindio_buf *buf,
+			 size_t buf_offset, size_t len)
 {
 	struct pindio_ctx *ctx = file->ctx;
 
@@ -207,23 +213,23 @@ static int check_fixed(struct pindio_file *file, struct pindio_buf *buf,
 		return fail(ctx, -ESTALE, "buffer %p (+%zu) was released (%s): no new I/O may use it",
 			    (void *)buf->addr, buf->len,
 			    buf->state == BUF_RETIRING ? "retiring, requests still in flight" : "the kernel has unpinned it");
-	if (buf_offset > buf->len || len > buf->len - buf_offset)
-		return fail(ctx, -ERANGE, "[%zu, +%zu) does not fit in the buffer's %zu bytes",
-			    buf_offset, len, buf->len);
-	return 0;
+	return fail(ctx, -ERANGE, "[%zu, +%zu) does not fit in the buffer's %zu bytes",
+		    buf_offset, len, buf->len);
 }
 
-static int queue_fixed(struct pindio_file *file, bool write,
-		       struct pindio_buf *buf, size_t buf_offset, size_t len,
-		       uint64_t offset, pindio_complete_fn fn, void *data)
+static force_inline int queue_fixed(struct pindio_file *file, bool write,
+				    struct pindio_buf *buf, size_t buf_offset,
+				    size_t len, uint64_t offset,
+				    pindio_complete_fn fn, void *data)
 {
 	int err;
 
 	if (unlikely(!file))
 		return -EINVAL;
-	err = check_fixed(file, buf, buf_offset, len);
-	if (err < 0)
-		return err;
+	if (unlikely(!buf || buf->ctx != file->ctx ||
+		     buf->state != BUF_REGISTERED || buf_offset > buf->len ||
+		     len > buf->len - buf_offset))
+		return fixed_invalid(file, buf, buf_offset, len);
 	return queue_rw(file, write, buf->addr + buf_offset, len, offset, buf,
 			fn, data, &err) ? 0 : err;
 }

@@ -860,10 +860,13 @@ void pin_buf_retired(struct pindio_ctx *ctx, struct pindio_buf *buf)
 	buf_maybe_free(buf);
 }
 
-/* A request that used @buf completed. */
-void pin_buf_io_done(struct pindio_buf *buf)
+/*
+ * A request that used @buf, which is no longer registered, completed
+ * (pin_buf_io_done() has counted it): the last one may end a release the
+ * kernel does not tag, and free what nobody holds.
+ */
+void pin_buf_io_settle(struct pindio_buf *buf)
 {
-	buf->inflight--;
 	if (buf_untagged(buf) && buf->state == BUF_RETIRING && !buf->inflight)
 		buf_released(buf->ctx, buf);
 	buf_maybe_free(buf);
