@@ -28,6 +28,16 @@
 
 
 #define HUGE_2M		(2UL << 20)
+/*
+ * What the request path touches is laid out by cache line: between two
+ * reaps the kernel's work (most of the CPU time per I/O) evicts it, and
+ * every line it comes back to is a miss.  Slots are one line each, the
+ * job's hot fields come first, and jobs on different threads never share
+ * a line.
+ */
+#define CACHE_LINE	64
+
+#define unlikely(x)	__builtin_expect(!!(x), 0)
 
 struct job;
 
@@ -43,6 +53,16 @@ struct slot {
 	bool measured;			/* queued while measuring */
 	bool busy;			/* in flight */
 	bool deferred;			/* refused with -EBUSY in a callback */
+} __attribute__((aligned(CACHE_LINE)));
+
+/* What a job keeps of one file, together. */
+struct job_file {
+	struct pindio_file *file;
+	uint64_t base;			/* offset of the job's first block */
+	uint64_t nr_blocks;		/* the job's blocks in the file */
+	uint64_t seqpos;		/* sequential: the next of them */
+	uint64_t *written;		/* verify: bitmap of blocks written */
+	int fd;				/* psync */
 };
 
 /* What the jobs of one engine run share. */
@@ -57,49 +77,61 @@ struct shared {
 };
 
 struct job {
-	struct shared *sh;
+	/*
+	 * The request path's fields, first.  The workload's figures it needs
+	 * are copied here (job_init()), not read through opt and wl.
+	 */
+	struct pindio_ctx *ctx;
+	struct pindio_buf *pbuf;	/* uring-fixed */
 	struct engine_run *run;
+	struct job_result *res;
+	struct slot **deferred;
+	unsigned int nr_deferred;
+	unsigned int inflight;
+	uint64_t now;			/* clock read by this reap's first completion, 0 */
+	uint64_t rng;
+	uint64_t bs;
+	uint64_t block_stride;		/* bytes from one of the job's blocks to
+					 * the next: numjobs * bs */
+	uint64_t issued;		/* bytes queued while measuring */
+	uint64_t io_limit;		/* 0: none */
+	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
+	enum engine_id engine;
+	unsigned int next_file;
+	unsigned int nr_files;
+	unsigned int batch;		/* --iodepth_batch */
+	unsigned int rwmixread;
+	bool random;			/* random offsets */
+	bool mixed;			/* reads and writes (--rwmixread) */
+	bool writes;			/* not mixed: writes only */
+	bool verify;			/* --verify */
+	bool measuring;
+	bool stopping;
+	bool failed;
+	/* read-back of written blocks after a --verify write workload */
+	bool readback;
+	unsigned int rb_file;
+	uint64_t rb_block;
+
+	struct shared *sh;
 	const struct options *opt;
 	const struct workload *wl;
 	unsigned int id;
 	pthread_t thread;
 	bool started;
-	struct pindio_ctx *ctx;
-	struct pindio_file *files[MAX_FILES];
-	int fds[MAX_FILES];		/* psync */
 	int null_fd;			/* splice target */
-	struct pindio_buf *pbuf;	/* uring-fixed */
 	char *mem;			/* the job's slots' memory */
 	void *map;			/* what to free: mmap()ed or malloc()ed */
 	size_t map_len;
 	struct slot *slots;
-	struct slot **deferred;
-	unsigned int nr_deferred;
-	unsigned int inflight;
 	unsigned int depth;		/* slots in use: 1 for psync */
-	uint64_t seqpos[MAX_FILES];	/* sequential: next block per file */
-	uint64_t nr_blocks[MAX_FILES];	/* the job's blocks per file */
-	uint64_t *written[MAX_FILES];	/* verify: bitmap of blocks written */
-	unsigned int next_file;
-	uint64_t rng;
 	uint64_t seq;			/* blocks written, for the header */
 	uint64_t measure_start;
 	uint64_t deadline;		/* 0: none */
-	uint64_t io_limit;		/* 0: none */
-	uint64_t issued;		/* bytes queued while measuring */
-	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
-	uint64_t now;			/* clock read by this reap's first completion, 0 */
-	/* read-back of written blocks after a --verify write workload */
-	bool readback;
-	unsigned int rb_file;
-	uint64_t rb_block;
-	bool measuring;
-	bool stopping;
-	bool failed;
 	struct rusage ru_start;
 	uint64_t end_ns;
-	struct job_result *res;
-};
+	struct job_file jf[MAX_FILES];
+} __attribute__((aligned(CACHE_LINE)));
 
 uint64_t now_ns(void)
 {
@@ -198,9 +230,22 @@ static bool offset_in_flight(const struct job *job, unsigned int file,
 
 static uint64_t block_offset(const struct job *job, unsigned int f, uint64_t k)
 {
-	const struct target *t = &job->run->targets[f];
+	return job->jf[f].base + k * job->block_stride;
+}
 
-	return t->offset + (k * job->opt->numjobs + job->id) * job->wl->bs;
+/* A block of @jf's for the next request: sequential or random. */
+static inline uint64_t draw_block(struct job *job, struct job_file *jf)
+{
+	uint64_t k;
+
+	if (job->random) {
+		/* Multiply-shift, not %: no division per request. */
+		return (uint64_t)(((unsigned __int128)rng_next(&job->rng) *
+				   jf->nr_blocks) >> 64);
+	}
+	k = jf->seqpos;
+	jf->seqpos = k + 1 == jf->nr_blocks ? 0 : k + 1;
+	return k;
 }
 
 /*
@@ -210,36 +255,27 @@ static uint64_t block_offset(const struct job *job, unsigned int f, uint64_t k)
  * could see half of each (dio-bench.c makes sure a job has more blocks
  * than requests).
  */
-static void next_offset(struct job *job, struct slot *slot)
+static inline void next_offset(struct job *job, struct slot *slot)
 {
 	unsigned int f = job->next_file, tries;
-	uint64_t k = 0;
+	struct job_file *jf = &job->jf[f];
+	uint64_t k = draw_block(job, jf);
 
-	job->next_file = f + 1 == job->run->nr_targets ? 0 : f + 1;
-	for (tries = 0; tries < 64; tries++) {
-		if (rw_is_random(job->wl->rw)) {
-			/* Multiply-shift, not %: no division per request. */
-			k = (uint64_t)(((unsigned __int128)rng_next(&job->rng) *
-					job->nr_blocks[f]) >> 64);
-		} else {
-			k = job->seqpos[f];
-			job->seqpos[f] = k + 1 == job->nr_blocks[f] ? 0 : k + 1;
-		}
-		if (job->opt->verify == VERIFY_NONE ||
-		    !offset_in_flight(job, f, block_offset(job, f, k)))
-			break;
+	job->next_file = f + 1 == job->nr_files ? 0 : f + 1;
+	if (unlikely(job->verify)) {
+		for (tries = 1; tries < 64 &&
+		     offset_in_flight(job, f, block_offset(job, f, k)); tries++)
+			k = draw_block(job, jf);
+		/* Unlucky draws: the next free block, and one exists (depth < blocks). */
+		while (offset_in_flight(job, f, block_offset(job, f, k)))
+			k = k + 1 == jf->nr_blocks ? 0 : k + 1;
 	}
-	/* Unlucky draws: the next free block, and one exists (depth < blocks). */
-	while (tries == 64 && offset_in_flight(job, f, block_offset(job, f, k)))
-		k = k + 1 == job->nr_blocks[f] ? 0 : k + 1;
 	slot->file = f;
 	slot->offset = block_offset(job, f, k);
-	if (job->wl->rw == RW_RW || job->wl->rw == RW_RANDRW)
-		slot->write = rng_next(&job->rng) % 100 >= job->opt->rwmixread;
-	else
-		slot->write = rw_has_write(job->wl->rw);
-	if (slot->write && job->written[f])
-		job->written[f][k / 64] |= 1ULL << (k % 64);
+	slot->write = job->mixed ?
+		      rng_next(&job->rng) % 100 >= job->rwmixread : job->writes;
+	if (slot->write && jf->written)
+		jf->written[k / 64] |= 1ULL << (k % 64);
 }
 
 /* The next written block to read back; false when none is left. */
@@ -249,15 +285,15 @@ static bool next_readback(struct job *job, struct slot *slot)
 		unsigned int f = job->rb_file;
 		uint64_t k = job->rb_block;
 
-		while (k < job->nr_blocks[f]) {
-			uint64_t w = job->written[f][k / 64] >> (k % 64);
+		while (k < job->jf[f].nr_blocks) {
+			uint64_t w = job->jf[f].written[k / 64] >> (k % 64);
 
 			if (!w) {
 				k = (k / 64 + 1) * 64;
 				continue;
 			}
 			k += (uint64_t)__builtin_ctzll(w);
-			if (k >= job->nr_blocks[f])
+			if (k >= job->jf[f].nr_blocks)
 				break;
 			job->rb_block = k + 1;
 			slot->file = f;
@@ -292,8 +328,8 @@ static bool io_limit_reached(const struct job *job)
 static int queue_slot(struct slot *slot, uint64_t now)
 {
 	struct job *job = slot->job;
-	const struct target *t;
-	uint64_t bs = job->wl->bs;
+	struct pindio_file *file;
+	uint64_t bs = job->bs;
 	int ret;
 
 	if (!slot->deferred) {
@@ -305,33 +341,32 @@ static int queue_slot(struct slot *slot, uint64_t now)
 				return 1;
 			next_offset(job, slot);
 		}
-		if (slot->write && job->opt->verify != VERIFY_NONE)
+		if (slot->write && job->verify)
 			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
 				    job->id, job->seq++);
 	}
-	t = &job->run->targets[slot->file];
+	file = job->jf[slot->file].file;
 	slot->start_ns = now;
-	switch (job->run->engine) {
+	switch (job->engine) {
 	case ENGINE_SPLICE:
-		ret = pindio_file_splice(job->files[slot->file], slot->offset,
+		ret = pindio_file_splice(file, slot->offset,
 					 job->null_fd, PINDIO_SPLICE_NO_OFFSET,
 					 bs, complete, slot);
 		break;
 	case ENGINE_FIXED:
 		ret = slot->write ?
-			pindio_file_write_fixed(job->files[slot->file], job->pbuf,
-						slot->buf_off, bs, slot->offset,
-						complete, slot) :
-			pindio_file_read_fixed(job->files[slot->file], job->pbuf,
-					       slot->buf_off, bs, slot->offset,
-					       complete, slot);
+			pindio_file_write_fixed(file, job->pbuf, slot->buf_off,
+						bs, slot->offset, complete,
+						slot) :
+			pindio_file_read_fixed(file, job->pbuf, slot->buf_off,
+					       bs, slot->offset, complete, slot);
 		break;
 	default:
 		ret = slot->write ?
-			pindio_file_write(job->files[slot->file], slot->buf, bs,
-					  slot->offset, complete, slot) :
-			pindio_file_read(job->files[slot->file], slot->buf, bs,
-					 slot->offset, complete, slot);
+			pindio_file_write(file, slot->buf, bs, slot->offset,
+					  complete, slot) :
+			pindio_file_read(file, slot->buf, bs, slot->offset,
+					 complete, slot);
 		break;
 	}
 	if (ret == 0) {
@@ -345,7 +380,8 @@ static int queue_slot(struct slot *slot, uint64_t now)
 	if (ret == -EBUSY)
 		return ret;
 	fprintf(stderr, "dio-bench: %s(%s, offset %llu): %s\n",
-		job_fn_name(job, slot->write), t->path,
+		job_fn_name(job, slot->write),
+		job->run->targets[slot->file].path,
 		(unsigned long long)slot->offset,
 		pindio_ctx_last_error(job->ctx));
 	job_fail(job, ret);
@@ -359,7 +395,7 @@ static bool check_block(struct job *job, const struct slot *slot)
 	char msg[256];
 
 	job->res->verify_blocks++;
-	if (verify_check(slot->buf, job->wl->bs, slot->offset, &err) == 0)
+	if (verify_check(slot->buf, job->bs, slot->offset, &err) == 0)
 		return true;
 	job->res->verify_errors++;
 	verify_describe(&err, slot->offset, msg, sizeof(msg));
@@ -372,7 +408,7 @@ static bool check_block(struct job *job, const struct slot *slot)
  * Count a completed request.  Requests queued before the ramp was over,
  * and read-back requests, are not part of the measurement.
  */
-static void account(struct job *job, const struct slot *slot, uint64_t now)
+static inline void account(struct job *job, const struct slot *slot, uint64_t now)
 {
 	struct dir_stats *d;
 
@@ -380,10 +416,10 @@ static void account(struct job *job, const struct slot *slot, uint64_t now)
 		return;
 	d = &job->res->dir[slot->write ? DIR_WRITE : DIR_READ];
 	d->ios++;
-	d->bytes += job->wl->bs;
+	d->bytes += job->bs;
 	hist_add(&d->clat, now - slot->start_ns);
 	job->prog_ios++;
-	job->prog_bytes += job->wl->bs;
+	job->prog_bytes += job->bs;
 }
 
 static void complete(void *data, int res)
@@ -404,7 +440,7 @@ static void complete(void *data, int res)
 
 	job->inflight--;
 	slot->busy = false;
-	if (res < 0 || (uint64_t)res != job->wl->bs) {
+	if (unlikely(res < 0 || (uint64_t)res != job->bs)) {
 		/*
 		 * Offsets never reach past the region: a short count is an
 		 * error.  Only the job's first one is told: the requests in
@@ -418,15 +454,15 @@ static void complete(void *data, int res)
 				res < 0 ? strerror(-res) : "short transfer");
 			if (res >= 0)
 				fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
-					res, (unsigned long long)job->wl->bs);
+					res, (unsigned long long)job->bs);
 			if (res == -EOPNOTSUPP && job->opt->hipri)
 				fprintf(stderr, "dio-bench: --hipri polls for completions (IOPOLL), which needs a block device with poll queues (for NVMe, the nvme module's poll_queues); leave --hipri out here\n");
 		}
 		job_fail(job, res < 0 ? res : -EIO);
 		return;
 	}
-	if (!slot->write && job->opt->verify != VERIFY_NONE &&
-	    job->run->engine != ENGINE_SPLICE && !check_block(job, slot)) {
+	if (!slot->write && job->verify && job->engine != ENGINE_SPLICE &&
+	    !check_block(job, slot)) {
 		job_fail(job, -EILSEQ);
 		return;
 	}
@@ -435,7 +471,7 @@ static void complete(void *data, int res)
 	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
 		return;
 	/* --iodepth_batch: queued together once a batch is ready. */
-	if (job->opt->iodepth_batch > 1) {
+	if (job->batch > 1) {
 		job->deferred[job->nr_deferred++] = slot;
 		return;
 	}
@@ -466,7 +502,7 @@ static int flush_deferred(struct job *job)
 {
 	uint64_t now;
 
-	if (job->nr_deferred < job->opt->iodepth_batch && job->inflight)
+	if (job->nr_deferred < job->batch && job->inflight)
 		return 0;
 	now = now_ns();
 	while (job->nr_deferred && !job->stopping) {
@@ -637,7 +673,7 @@ static int async_loop(struct job *job)
 static int sync_loop(struct job *job)
 {
 	struct slot *slot = &job->slots[0];
-	uint64_t bs = job->wl->bs;
+	uint64_t bs = job->bs;
 	unsigned int n = 0;
 
 	while (!job->stopping) {
@@ -651,7 +687,7 @@ static int sync_loop(struct job *job)
 				break;
 			next_offset(job, slot);
 		}
-		if (slot->write && job->opt->verify != VERIFY_NONE)
+		if (slot->write && job->verify)
 			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
 				    job->id, job->seq++);
 		slot->start_ns = now_ns();
@@ -659,10 +695,10 @@ static int sync_loop(struct job *job)
 		if (slot->measured)
 			job->issued += bs;
 		if (slot->write)
-			res = pwrite(job->fds[slot->file], slot->buf, bs,
+			res = pwrite(job->jf[slot->file].fd, slot->buf, bs,
 				     (off_t)slot->offset);
 		else
-			res = pread(job->fds[slot->file], slot->buf, bs,
+			res = pread(job->jf[slot->file].fd, slot->buf, bs,
 				    (off_t)slot->offset);
 		if (res < 0 && errno == EINTR)
 			continue;
@@ -677,8 +713,7 @@ static int sync_loop(struct job *job)
 			job_fail(job, -err);
 			break;
 		}
-		if (!slot->write && job->opt->verify != VERIFY_NONE &&
-		    !check_block(job, slot)) {
+		if (!slot->write && job->verify && !check_block(job, slot)) {
 			job_fail(job, -EILSEQ);
 			break;
 		}
@@ -783,10 +818,10 @@ static int job_open(struct job *job)
 			int fl = open_flags(job) | O_CLOEXEC |
 				 (job->opt->direct ? O_DIRECT : 0);
 
-			job->fds[f] = open(path, fl);
-			if (job->fds[f] < 0 && errno == EPERM)
-				job->fds[f] = open(path, fl & ~O_NOATIME);
-			if (job->fds[f] < 0) {
+			job->jf[f].fd = open(path, fl);
+			if (job->jf[f].fd < 0 && errno == EPERM)
+				job->jf[f].fd = open(path, fl & ~O_NOATIME);
+			if (job->jf[f].fd < 0) {
 				ret = -errno;
 				fprintf(stderr, "dio-bench: open %s: %s\n", path,
 					strerror(errno));
@@ -795,11 +830,11 @@ static int job_open(struct job *job)
 			continue;
 		}
 		ret = pindio_file_open(job->ctx, path, open_flags(job), 0,
-				       &job->files[f]);
+				       &job->jf[f].file);
 		if (ret == -EPERM)
 			ret = pindio_file_open(job->ctx, path,
 					       open_flags(job) & ~O_NOATIME, 0,
-					       &job->files[f]);
+					       &job->jf[f].file);
 		if (ret < 0) {
 			fprintf(stderr, "dio-bench: pindio_file_open(%s): %s\n",
 				path, pindio_ctx_last_error(job->ctx));
@@ -858,16 +893,19 @@ static int job_setup(struct job *job)
 
 	job->depth = job->run->engine == ENGINE_PSYNC ? 1 : wl->iodepth;
 	len = (size_t)(stride * job->depth);
-	for (f = 0; f < job->run->nr_targets; f++) {
-		uint64_t blocks = job->run->targets[f].size / wl->bs;
+	for (f = 0; f < job->nr_files; f++) {
+		const struct target *t = &job->run->targets[f];
+		struct job_file *jf = &job->jf[f];
+		uint64_t blocks = t->size / wl->bs;
 
 		/* dio-bench.c made sure every job has at least one block. */
-		job->nr_blocks[f] = (blocks - job->id + job->opt->numjobs - 1) /
-				    job->opt->numjobs;
-		if (job->opt->verify != VERIFY_NONE && rw_has_write(wl->rw)) {
-			job->written[f] = calloc((job->nr_blocks[f] + 63) / 64,
-						 sizeof(uint64_t));
-			if (!job->written[f])
+		jf->nr_blocks = (blocks - job->id + job->opt->numjobs - 1) /
+				job->opt->numjobs;
+		jf->base = t->offset + job->id * wl->bs;
+		if (job->verify && rw_has_write(wl->rw)) {
+			jf->written = calloc((jf->nr_blocks + 63) / 64,
+					     sizeof(uint64_t));
+			if (!jf->written)
 				return -ENOMEM;
 		}
 	}
@@ -916,9 +954,12 @@ static int job_setup(struct job *job)
 		fill_random(job->mem, len, &rng);
 	}
 
-	job->slots = calloc(job->depth, sizeof(*job->slots));
+	if (posix_memalign((void **)&job->slots, CACHE_LINE,
+			   job->depth * sizeof(*job->slots)))
+		return -ENOMEM;
+	memset(job->slots, 0, job->depth * sizeof(*job->slots));
 	job->deferred = calloc(job->depth, sizeof(*job->deferred));
-	if (!job->slots || !job->deferred)
+	if (!job->deferred)
 		return -ENOMEM;
 	for (i = 0; i < job->depth; i++) {
 		job->slots[i].job = job;
@@ -948,11 +989,11 @@ static void job_teardown(struct job *job)
 		pindio_buf_unref(job->pbuf);
 	if (job->null_fd >= 0)
 		close(job->null_fd);
-	for (f = 0; f < job->run->nr_targets; f++) {
-		pindio_file_unref(job->files[f]);
-		if (job->fds[f] >= 0)
-			close(job->fds[f]);
-		free(job->written[f]);
+	for (f = 0; f < job->nr_files; f++) {
+		pindio_file_unref(job->jf[f].file);
+		if (job->jf[f].fd >= 0)
+			close(job->jf[f].fd);
+		free(job->jf[f].written);
 	}
 	pindio_ctx_unref(job->ctx);
 	job->ctx = NULL;
@@ -1013,7 +1054,7 @@ static void *job_main(void *arg)
 		      async_loop(job);
 		stop_measuring(job);
 		/* --verify after writes: read back every block written. */
-		if (!job->failed && job->written[0] &&
+		if (!job->failed && job->jf[0].written &&
 		    !atomic_load(&job->run->stop)) {
 			unsigned int i;
 
@@ -1034,6 +1075,37 @@ static void *job_main(void *arg)
 	job_teardown(job);
 	(void)ret;
 	return NULL;
+}
+
+/* Job @id of @sh's run, before its thread starts. */
+static void job_init(struct job *job, struct shared *sh, unsigned int id)
+{
+	struct engine_run *run = sh->run;
+	const struct options *opt = run->opt;
+	enum rw_mode rw = run->wl->rw;
+	unsigned int f;
+
+	job->sh = sh;
+	job->run = run;
+	job->opt = opt;
+	job->wl = run->wl;
+	job->id = id;
+	job->null_fd = -1;
+	for (f = 0; f < MAX_FILES; f++)
+		job->jf[f].fd = -1;
+	job->rng = opt->seed ^ (0x9e3779b97f4a7c15ULL * (id + 1));
+	if (!job->rng)
+		job->rng = 1;
+	job->engine = run->engine;
+	job->nr_files = run->nr_targets;
+	job->bs = run->wl->bs;
+	job->block_stride = (uint64_t)opt->numjobs * run->wl->bs;
+	job->batch = opt->iodepth_batch;
+	job->rwmixread = opt->rwmixread;
+	job->random = rw_is_random(rw);
+	job->mixed = rw == RW_RW || rw == RW_RANDRW;
+	job->writes = rw_has_write(rw);
+	job->verify = opt->verify != VERIFY_NONE;
 }
 
 /* uring-fixed with several jobs: one buffer, registered once, cloned. */
@@ -1075,7 +1147,7 @@ static int shared_buf_setup(struct shared *sh, const struct engine_run *run)
 int engine_run(struct engine_run *run, struct job_result *res,
 	       void (*wait)(struct engine_run *run, void *data), void *data)
 {
-	unsigned int n = run->opt->numjobs, i, f;
+	unsigned int n = run->opt->numjobs, i;
 	struct shared sh;
 	struct job *jobs;
 	sigset_t all, old;
@@ -1089,11 +1161,11 @@ int engine_run(struct engine_run *run, struct job_result *res,
 	res->iodepth = run->engine == ENGINE_PSYNC ? 1 : run->wl->iodepth;
 	res->numjobs = n;
 
-	jobs = calloc(n, sizeof(*jobs));
-	if (!jobs) {
+	if (posix_memalign((void **)&jobs, CACHE_LINE, n * sizeof(*jobs))) {
 		fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
 		return 1;
 	}
+	memset(jobs, 0, n * sizeof(*jobs));
 	if (run->engine == ENGINE_FIXED && n > 1 &&
 	    shared_buf_setup(&sh, run) < 0) {
 		free(jobs);
@@ -1108,17 +1180,7 @@ int engine_run(struct engine_run *run, struct job_result *res,
 	for (i = 0; i < n; i++) {
 		struct job *job = &jobs[i];
 
-		job->sh = &sh;
-		job->run = run;
-		job->opt = run->opt;
-		job->wl = run->wl;
-		job->id = i;
-		job->null_fd = -1;
-		for (f = 0; f < MAX_FILES; f++)
-			job->fds[f] = -1;
-		job->rng = run->opt->seed ^ (0x9e3779b97f4a7c15ULL * (i + 1));
-		if (!job->rng)
-			job->rng = 1;
+		job_init(job, &sh, i);
 		job->res = job_result_new();
 		if (!job->res) {
 			fprintf(stderr, "dio-bench: %s\n", strerror(ENOMEM));
