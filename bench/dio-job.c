@@ -248,6 +248,22 @@ static inline uint64_t draw_block(struct job *job, struct job_file *jf)
 	return k;
 }
 
+/* --verify: block @k of file @f, or another one if it is in flight. */
+static __attribute__((noinline)) uint64_t
+free_block(struct job *job, unsigned int f, uint64_t k)
+{
+	struct job_file *jf = &job->jf[f];
+	unsigned int tries;
+
+	for (tries = 1; tries < 64 &&
+	     offset_in_flight(job, f, block_offset(job, f, k)); tries++)
+		k = draw_block(job, jf);
+	/* Unlucky draws: the next free block, and one exists (depth < blocks). */
+	while (offset_in_flight(job, f, block_offset(job, f, k)))
+		k = k + 1 == jf->nr_blocks ? 0 : k + 1;
+	return k;
+}
+
 /*
  * The next block of the workload for @slot: files round-robin, then
  * sequential or random among the job's blocks.  With --verify, a block
@@ -257,19 +273,13 @@ static inline uint64_t draw_block(struct job *job, struct job_file *jf)
  */
 static inline void next_offset(struct job *job, struct slot *slot)
 {
-	unsigned int f = job->next_file, tries;
+	unsigned int f = job->next_file;
 	struct job_file *jf = &job->jf[f];
 	uint64_t k = draw_block(job, jf);
 
 	job->next_file = f + 1 == job->nr_files ? 0 : f + 1;
-	if (unlikely(job->verify)) {
-		for (tries = 1; tries < 64 &&
-		     offset_in_flight(job, f, block_offset(job, f, k)); tries++)
-			k = draw_block(job, jf);
-		/* Unlucky draws: the next free block, and one exists (depth < blocks). */
-		while (offset_in_flight(job, f, block_offset(job, f, k)))
-			k = k + 1 == jf->nr_blocks ? 0 : k + 1;
-	}
+	if (unlikely(job->verify))
+		k = free_block(job, f, k);
 	slot->file = f;
 	slot->offset = block_offset(job, f, k);
 	slot->write = job->mixed ?
@@ -422,60 +432,37 @@ static inline void account(struct job *job, const struct slot *slot, uint64_t no
 	job->prog_bytes += job->bs;
 }
 
-static void complete(void *data, int res)
+/*
+ * A request failed or came up short.  Offsets never reach past the
+ * region: a short count is an error.  Only the job's first one is told:
+ * the requests in flight with it usually fail the same way.
+ */
+static void request_failed(struct job *job, const struct slot *slot, int res)
 {
-	struct slot *slot = data;
+	if (!job->failed) {
+		fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
+			slot->write ? "write" : "read",
+			(unsigned long long)slot->offset,
+			job->run->targets[slot->file].path,
+			res < 0 ? strerror(-res) : "short transfer");
+		if (res >= 0)
+			fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
+				res, (unsigned long long)job->bs);
+		if (res == -EOPNOTSUPP && job->opt->hipri)
+			fprintf(stderr, "dio-bench: --hipri polls for completions (IOPOLL), which needs a block device with poll queues (for NVMe, the nvme module's poll_queues); leave --hipri out here\n");
+	}
+	job_fail(job, res < 0 ? res : -EIO);
+}
+
+/*
+ * With --iodepth_batch=1: queue @slot's next request at once, and submit
+ * it on its own (out of complete(), whose batched path stays short).
+ */
+static __attribute__((noinline)) void requeue(struct slot *slot, uint64_t now)
+{
 	struct job *job = slot->job;
-	uint64_t now;
-	int ret;
+	int ret = queue_slot(slot, now);
 
-	/*
-	 * One clock read per reap: a request completes, for us, when the
-	 * reap that delivers it returns, and the clock costs more per
-	 * request than anything else dio-bench does.
-	 */
-	if (!job->now)
-		job->now = now_ns();
-	now = job->now;
-
-	job->inflight--;
-	slot->busy = false;
-	if (unlikely(res < 0 || (uint64_t)res != job->bs)) {
-		/*
-		 * Offsets never reach past the region: a short count is an
-		 * error.  Only the job's first one is told: the requests in
-		 * flight with it usually fail the same way.
-		 */
-		if (!job->failed) {
-			fprintf(stderr, "dio-bench: %s at offset %llu of %s: %s\n",
-				slot->write ? "write" : "read",
-				(unsigned long long)slot->offset,
-				job->run->targets[slot->file].path,
-				res < 0 ? strerror(-res) : "short transfer");
-			if (res >= 0)
-				fprintf(stderr, "dio-bench: %d of %llu bytes transferred\n",
-					res, (unsigned long long)job->bs);
-			if (res == -EOPNOTSUPP && job->opt->hipri)
-				fprintf(stderr, "dio-bench: --hipri polls for completions (IOPOLL), which needs a block device with poll queues (for NVMe, the nvme module's poll_queues); leave --hipri out here\n");
-		}
-		job_fail(job, res < 0 ? res : -EIO);
-		return;
-	}
-	if (!slot->write && job->verify && job->engine != ENGINE_SPLICE &&
-	    !check_block(job, slot)) {
-		job_fail(job, -EILSEQ);
-		return;
-	}
-	account(job, slot, now);
-	if (job->stopping ||
-	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
-		return;
-	/* --iodepth_batch: queued together once a batch is ready. */
-	if (job->batch > 1) {
-		job->deferred[job->nr_deferred++] = slot;
-		return;
-	}
-	ret = queue_slot(slot, now);
 	if (ret == 0) {
 		/*
 		 * fio's iodepth_batch=1: each request enters the kernel on
@@ -492,19 +479,58 @@ static void complete(void *data, int res)
 	}
 }
 
+static void complete(void *data, int res)
+{
+	struct slot *slot = data;
+	struct job *job = slot->job;
+	uint64_t now;
+
+	/*
+	 * One clock read per reap: a request completes, for us, when the
+	 * reap that delivers it returns, and the clock costs more per
+	 * request than anything else dio-bench does.
+	 */
+	if (!job->now)
+		job->now = now_ns();
+	now = job->now;
+
+	job->inflight--;
+	slot->busy = false;
+	if (unlikely(res < 0 || (uint64_t)res != job->bs)) {
+		request_failed(job, slot, res);
+		return;
+	}
+	if (unlikely(job->verify) && !slot->write &&
+	    job->engine != ENGINE_SPLICE && !check_block(job, slot)) {
+		job_fail(job, -EILSEQ);
+		return;
+	}
+	account(job, slot, now);
+	if (job->stopping ||
+	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
+		return;
+	/* --iodepth_batch: queued together once a batch is ready. */
+	if (job->batch > 1) {
+		job->deferred[job->nr_deferred++] = slot;
+		return;
+	}
+	requeue(slot, now);
+}
+
 /*
  * Queue the slots set aside in callbacks: the ones the library refused
  * with -EBUSY (slot->deferred: same offset again), and with
  * --iodepth_batch the ones waiting for a whole batch, which goes once
  * it is complete or nothing else is in flight.
  */
-static int flush_deferred(struct job *job)
+static int flush_deferred(struct job *job, uint64_t *clock)
 {
 	uint64_t now;
 
 	if (job->nr_deferred < job->batch && job->inflight)
 		return 0;
 	now = now_ns();
+	*clock = now;
 	while (job->nr_deferred && !job->stopping) {
 		struct slot *slot = job->deferred[job->nr_deferred - 1];
 		int ret = queue_slot(slot, now);
@@ -588,11 +614,14 @@ static void stop_measuring(struct job *job)
 	job->res->elapsed_ns = job->end_ns - job->measure_start;
 }
 
-/* Is it time to stop (runtime, signal), or to start measuring? */
-static bool check_clock(struct job *job)
+/*
+ * Is it time to stop (runtime, signal), or to start measuring?  @now: the
+ * clock as the caller read it a moment ago, or 0.
+ */
+static bool check_clock(struct job *job, uint64_t now)
 {
-	uint64_t now = now_ns();
-
+	if (!now)
+		now = now_ns();
 	if (atomic_load_explicit(&job->run->stop, memory_order_relaxed))
 		return true;
 	if (!job->measuring && now >= job->measure_start)
@@ -625,6 +654,7 @@ static int async_loop(struct job *job)
 	while (!job->stopping && job->inflight) {
 		unsigned int min = batch_complete < job->inflight ?
 				   batch_complete : job->inflight;
+		uint64_t clock;
 
 		/*
 		 * With iodepth_batch_complete_min=1, as fio's loop does:
@@ -640,6 +670,7 @@ static int async_loop(struct job *job)
 		 */
 		if (ret == 0)
 			ret = pindio_ctx_reap(job->ctx, min, -1);
+		clock = job->now;
 		job->now = 0;
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "dio-bench: pindio_ctx_reap: %s\n",
@@ -647,7 +678,7 @@ static int async_loop(struct job *job)
 			job_fail(job, ret);
 			break;
 		}
-		if (flush_deferred(job) < 0)
+		if (flush_deferred(job, &clock) < 0)
 			break;
 		/*
 		 * Submit what flush_deferred() queued (a batch, or requests
@@ -661,7 +692,12 @@ static int async_loop(struct job *job)
 		if (min == 1)
 			pindio_ctx_submit(job->ctx);
 		publish_progress(job);
-		if (!job->readback && check_clock(job))
+		/*
+		 * The last clock read (by the completions, or for the
+		 * requests flush_deferred() queued) does: a read costs ~22 ns
+		 * in a loop here, more after a trip through the kernel.
+		 */
+		if (!job->readback && check_clock(job, clock))
 			break;
 	}
 	ret = drain(job);
@@ -721,7 +757,7 @@ static int sync_loop(struct job *job)
 		/* The clock is read once per 64 requests: cheap enough either way. */
 		if (!job->readback && (++n % 64 == 0 || job->stopping)) {
 			publish_progress(job);
-			if (check_clock(job))
+			if (check_clock(job, 0))
 				break;
 		}
 	}
