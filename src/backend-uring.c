@@ -415,7 +415,7 @@ static int uring_submit(struct pindio_ctx *ctx)
 static inline struct io_uring_cqe *next_cqe(struct io_uring *ring)
 {
 	struct io_uring_cqe *cqe;
-	unsigned int shift = ring->flags & IORING_SETUP_CQE32 ? 1 : 0;
+	unsigned int shift = (ring->flags & IORING_SETUP_CQE32) ? 1 : 0;
 
 	if (likely(io_uring_cq_ready(ring)))
 		return &ring->cq.cqes[(*ring->cq.khead & ring->cq.ring_mask)
