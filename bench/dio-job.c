@@ -30,10 +30,10 @@
 #define HUGE_2M		(2UL << 20)
 /*
  * What the request path touches is laid out by cache line: between two
- * reaps the kernel's work (most of the CPU time per I/O) evicts it, and
- * every line it comes back to is a miss.  Slots are one line each, the
- * job's hot fields come first, and jobs on different threads never share
- * a line.
+ * reaps the kernel's work (most of the CPU time per I/O) can evict it,
+ * and every line it comes back to is then a miss.  Slots are one line
+ * each, the job's hot fields come first, and jobs on different threads
+ * never share a line.
  */
 #define CACHE_LINE	64
 

@@ -407,10 +407,11 @@ static int uring_submit(struct pindio_ctx *ctx)
 
 /*
  * The CQE at the head of the ring, or NULL.  The ring is read inline:
- * liburing 2.3's peek is a call into the shared library per CQE, a few
- * percent of dio-bench's CPU per I/O at 4k.  Only when the ring looks
- * empty does liburing get a look, for completions the kernel holds back
- * after a CQ overflow, which it flushes (entering the kernel) then.
+ * liburing 2.3's peek is a call into the shared library per CQE, ~45
+ * instructions per request (callgrind, dio-bench at 4k).  Only when the
+ * ring looks empty does liburing get a look, for completions the kernel
+ * holds back after a CQ overflow, which it flushes (entering the kernel)
+ * then.
  */
 static inline struct io_uring_cqe *next_cqe(struct io_uring *ring)
 {

@@ -35,8 +35,8 @@ static inline int64_t now_ms(void)
 /*
  * Zeroed memory that starts on a cache line, for what every request
  * touches (the context, the request pool, the ring): between two reaps
- * the kernel's work evicts it, and a structure that straddles two lines
- * costs two misses where one would do.  Freed with free().
+ * the kernel's work can evict it, and a structure that straddles two
+ * lines then costs two misses where one would do.  Freed with free().
  */
 #define CACHE_LINE	64
 
@@ -148,9 +148,8 @@ struct pindio_file {
 };
 
 /*
- * What every request touches comes first, in one cache line: between two
- * reaps the kernel's work evicts the caller's data, and each line the I/O
- * path comes back to is a miss.
+ * What every request touches comes first, in one cache line (see
+ * zalloc_lines()).
  */
 struct pindio_ctx {
 	/* the I/O path */
@@ -307,6 +306,7 @@ static inline void pin_buf_io_done(struct pindio_buf *buf)
 	if (unlikely(buf->state != BUF_REGISTERED))
 		pin_buf_io_settle(buf);
 }
+
 void pin_teardown(struct pindio_ctx *ctx);
 void pin_buf_set_state(struct pindio_buf *buf, enum buf_state state);
 bool pin_range_in_table(struct pindio_ctx *ctx, uintptr_t a, size_t len,
