@@ -418,7 +418,8 @@ static bool check_block(struct job *job, const struct slot *slot)
  * Count a completed request.  Requests queued before the ramp was over,
  * and read-back requests, are not part of the measurement.
  */
-static inline void account(struct job *job, const struct slot *slot, uint64_t now)
+static inline void account(struct job *job, const struct slot *slot,
+			   uint64_t now)
 {
 	struct dir_stats *d;
 
