@@ -471,6 +471,12 @@ START_TEST(test_state_machine_retiring_released)
 	ASSERT_ERR_HAS(ctx, "does not fit");
 	ck_assert_int_eq(pindio_file_read_fixed(file, small, 12288, 4096, 0,
 						NULL, NULL), -ERANGE);
+	/* No buffer, or no file. */
+	ck_assert_int_eq(pindio_file_write_fixed(file, NULL, 0, 4096, 0, NULL,
+						 NULL), -EINVAL);
+	ASSERT_ERR_HAS(ctx, "registered buffer is NULL");
+	ck_assert_int_eq(pindio_file_read_fixed(NULL, small, 0, 4096, 0, NULL,
+						NULL), -EINVAL);
 	ret = pindio_file_read_fixed(file, small, 4096, 4096, 0, NULL, NULL);
 	ck_assert_msg(ret == 0, "the last page of the buffer: %d %s", ret,
 		      pindio_ctx_last_error(ctx));
@@ -493,6 +499,52 @@ START_TEST(test_state_machine_retiring_released)
 END_TEST
 
 /* ==== 2. counting as the kernel does ==================================== */
+
+/*
+ * More release signals than the CQ ring holds (a queue depth of 1 gives a
+ * ring of 2): the kernel keeps the rest aside (CQ overflow) and hands
+ * them over only when asked, so a reap must ask once the ring looks
+ * empty.  Every buffer ends RELEASED and unpinned after one reap.
+ */
+#define TAGS_N		16
+
+START_TEST(test_release_signals_past_the_cq_ring)
+{
+	struct pindio_ctx *ctx;
+	struct pindio_buf *bufs[TAGS_N];
+	struct pindio_pin_stats st0, st;
+	struct pindio_buf_info bi;
+	long v0 = vmpin_kb();
+	int i;
+
+	ctx = test_ctx_new(1, PINDIO_CTX_DEFAULT);
+	if (pindio_ctx_get_backend(ctx) != PINDIO_BACKEND_IO_URING) {
+		pindio_ctx_unref(ctx);
+		SKIP_TEST("no io_uring here: libaio has no release signals");
+	}
+	ctx_stats(ctx, &st0);
+	for (i = 0; i < TAGS_N; i++)
+		ck_assert_int_eq(pindio_buf_alloc(ctx, 4096, 0, &bufs[i]), 0);
+	ck_assert_int_eq(vmpin_kb(), v0 + TAGS_N * 4);
+	for (i = 0; i < TAGS_N; i++)
+		ck_assert_int_eq(pindio_buf_release(bufs[i]), 0);
+
+	ck_assert_int_ge(pindio_ctx_reap(ctx, 0, 0), 0);
+	ctx_stats(ctx, &st);
+	ck_assert_uint_eq(st.releases, st0.releases + TAGS_N);
+	ck_assert_uint_eq(st.nr_retiring, 0);
+	ck_assert_uint_eq(st.pinned_bytes, 0);
+	for (i = 0; i < TAGS_N; i++) {
+		buf_info(bufs[i], &bi);
+		ck_assert_int_eq(bi.state, PINDIO_BUF_RELEASED);
+		ck_assert_ptr_null(pindio_buf_unref(bufs[i]));
+	}
+	ck_assert_int_eq(vmpin_kb(), v0);
+	ASSERT_AGREE(ctx);
+	pindio_ctx_unref(ctx);
+	ck_assert_int_eq(vmpin_kb(), v0);
+}
+END_TEST
 
 START_TEST(test_account_counts_pages_as_kernel)
 {
@@ -1614,6 +1666,7 @@ Suite *test_suite(void)
 	TCase *huge = tcase_vmpin("hugetlb");
 
 	tcase_add_test(tc, test_state_machine_retiring_released);
+	tcase_add_test(tc, test_release_signals_past_the_cq_ring);
 	tcase_add_test(tc, test_account_counts_pages_as_kernel);
 	tcase_add_test(tc, test_stats_and_info_size_argument);
 	tcase_add_test(tc, test_huge_alloc_charged_as_huge_pages);
