@@ -95,7 +95,11 @@ struct job {
 					 * the next: numjobs * bs */
 	uint64_t issued;		/* bytes queued while measuring */
 	uint64_t io_limit;		/* 0: none */
-	uint64_t prog_ios, prog_bytes;	/* not yet added to run->progress */
+	uint64_t prog_ios;		/* not yet added to run->progress */
+	/* completions with one latency, not yet counted (account()) */
+	uint64_t run_lat;
+	uint64_t run_n;
+	bool run_write;
 	enum engine_id engine;
 	unsigned int next_file;
 	unsigned int nr_files;
@@ -415,22 +419,48 @@ static bool check_block(struct job *job, const struct slot *slot)
 }
 
 /*
+ * Count the completions account() has been gathering: @run_n requests
+ * in one direction that took @run_lat ns each.
+ */
+static void account_run(struct job *job)
+{
+	struct dir_stats *d;
+	uint64_t n = job->run_n;
+
+	if (!n)
+		return;
+	d = &job->res->dir[job->run_write ? DIR_WRITE : DIR_READ];
+	d->ios += n;
+	d->bytes += n * job->bs;
+	hist_add_n(&d->clat, job->run_lat, n);
+	job->prog_ios += n;
+	job->run_n = 0;
+}
+
+/*
  * Count a completed request.  Requests queued before the ramp was over,
- * and read-back requests, are not part of the measurement.
+ * and read-back requests, are not part of the measurement.  Requests
+ * are counted in runs of equal latency: a batch is queued with one clock
+ * read and reaped with another, so with --iodepth_batch at the queue
+ * depth a reap's whole batch is one histogram update instead of one per
+ * request.  publish_progress() counts the last run of each reap.
  */
 static inline void account(struct job *job, const struct slot *slot,
 			   uint64_t now)
 {
-	struct dir_stats *d;
+	uint64_t lat;
 
 	if (!slot->measured)
 		return;
-	d = &job->res->dir[slot->write ? DIR_WRITE : DIR_READ];
-	d->ios++;
-	d->bytes += job->bs;
-	hist_add(&d->clat, now - slot->start_ns);
-	job->prog_ios++;
-	job->prog_bytes += job->bs;
+	lat = now - slot->start_ns;
+	if (lat == job->run_lat && slot->write == job->run_write) {
+		job->run_n++;
+		return;
+	}
+	account_run(job);
+	job->run_lat = lat;
+	job->run_write = slot->write;
+	job->run_n = 1;
 }
 
 /*
@@ -579,17 +609,18 @@ static int drain(struct job *job)
 	return 0;
 }
 
+/* Count the last run of completions, and show what was counted. */
 static void publish_progress(struct job *job)
 {
 	struct progress *p = &job->run->progress;
 
+	account_run(job);
 	if (job->prog_ios) {
 		atomic_fetch_add_explicit(&p->ios, job->prog_ios,
 					  memory_order_relaxed);
-		atomic_fetch_add_explicit(&p->bytes, job->prog_bytes,
+		atomic_fetch_add_explicit(&p->bytes, job->prog_ios * job->bs,
 					  memory_order_relaxed);
 		job->prog_ios = 0;
-		job->prog_bytes = 0;
 	}
 }
 

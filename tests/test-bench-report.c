@@ -208,6 +208,35 @@ START_TEST(test_hist_mean_stddev)
 }
 END_TEST
 
+/* n samples at once: the same histogram as n single ones. */
+START_TEST(test_hist_add_n)
+{
+	static const uint64_t v[] = { 7, 128, 12345, 12345, 999999, 3 };
+	static const uint64_t n[] = { 1, 32, 8, 1, 1000, 5 };
+	struct hist *one = hist_new(), *runs = hist_new();
+	unsigned int i, b;
+	uint64_t k;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		for (k = 0; k < n[i]; k++)
+			hist_add(one, v[i]);
+		hist_add_n(runs, v[i], n[i]);
+	}
+	ck_assert_uint_eq(runs->count, one->count);
+	ck_assert_uint_eq(runs->sum, one->sum);
+	ck_assert_uint_eq(runs->min, 3);
+	ck_assert_uint_eq(runs->max, 999999);
+	ck_assert(fabs(runs->sum_sq - one->sum_sq) <= 1e-9 * one->sum_sq);
+	for (b = 0; b < HIST_BUCKETS; b++)
+		ck_assert_uint_eq(runs->buckets[b], one->buckets[b]);
+	ck_assert_uint_eq(hist_percentile(runs, 50), hist_percentile(one, 50));
+	ck_assert(fabs(hist_stddev(runs) - hist_stddev(one)) <=
+		  1e-9 * hist_stddev(one));
+	free(one);
+	free(runs);
+}
+END_TEST
+
 START_TEST(test_hist_merge)
 {
 	struct hist *all = hist_new(), *a = hist_new(), *b = hist_new();
@@ -763,6 +792,7 @@ Suite *test_suite(void)
 	tcase_add_test(hist, test_hist_bucket_edges);
 	tcase_add_test(hist, test_hist_huge);
 	tcase_add_test(hist, test_hist_mean_stddev);
+	tcase_add_test(hist, test_hist_add_n);
 	tcase_add_test(hist, test_hist_merge);
 	tcase_add_test(hist, test_job_result_merge);
 	tcase_add_test(hist, test_result_zero);
