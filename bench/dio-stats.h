@@ -55,12 +55,6 @@ static inline void hist_add_n(struct hist *h, uint64_t ns, uint64_t n)
 	h->buckets[hist_bucket(ns)] += n;
 }
 
-/* One sample. */
-static inline void hist_add(struct hist *h, uint64_t ns)
-{
-	hist_add_n(h, ns, 1);
-}
-
 void hist_init(struct hist *h);
 void hist_merge(struct hist *dst, const struct hist *src);
 /* 0 for an empty histogram. */

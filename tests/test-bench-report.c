@@ -77,7 +77,7 @@ START_TEST(test_hist_uniform)
 	unsigned int i;
 
 	for (v = 1; v <= n; v++)
-		hist_add(h, v);
+		hist_add_n(h, v, 1);
 	for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
 		/* Values 1..n: the value of rank k is k. */
 		uint64_t want = (uint64_t)ceil(pcts[i] * (double)n / 100 - 1e-6);
@@ -97,7 +97,7 @@ START_TEST(test_hist_constant)
 	unsigned int i;
 
 	for (i = 0; i < 1000; i++)
-		hist_add(h, 12345);
+		hist_add_n(h, 12345, 1);
 	/* Clamped to [min, max]: exact, not a bucket's midpoint. */
 	for (i = 0; i < NR_PERCENTILES; i++)
 		ck_assert_uint_eq(hist_percentile(h, report_percentiles[i]), 12345);
@@ -113,9 +113,9 @@ START_TEST(test_hist_two_point)
 	unsigned int i;
 
 	for (i = 0; i < 900; i++)
-		hist_add(h, 100);
+		hist_add_n(h, 100, 1);
 	for (i = 0; i < 100; i++)
-		hist_add(h, 1000000);
+		hist_add_n(h, 1000000, 1);
 	ck_assert_uint_eq(hist_percentile(h, 50), 100);
 	/* Rank 900 exactly: still the low value (99.9% must not round up). */
 	ck_assert_uint_eq(hist_percentile(h, 90), 100);
@@ -134,7 +134,7 @@ START_TEST(test_hist_rank_rounding)
 	unsigned int i;
 
 	for (i = 1; i <= 1000; i++)
-		hist_add(h, i < 1000 ? 10 : 1000000);
+		hist_add_n(h, i < 1000 ? 10 : 1000000, 1);
 	ck_assert_uint_eq(hist_percentile(h, 99.9), 10);
 	ASSERT_NEAR_1PCT(hist_percentile(h, 99.99), 1000000, "p99.99");
 	free(h);
@@ -153,8 +153,8 @@ START_TEST(test_hist_bucket_edges)
 			struct hist *h = hist_new();
 
 			/* A second, larger value so that no clamp hides the error. */
-			hist_add(h, v);
-			hist_add(h, v < UINT64_MAX / 4 ? v * 4 : UINT64_MAX);
+			hist_add_n(h, v, 1);
+			hist_add_n(h, v < UINT64_MAX / 4 ? v * 4 : UINT64_MAX, 1);
 			snprintf(what, sizeof(what), "p50 of {%" PRIu64 ", 4x}", v);
 			ASSERT_NEAR_1PCT(hist_percentile(h, 50), v, what);
 			ck_assert_uint_lt(hist_bucket(v), HIST_BUCKETS);
@@ -175,7 +175,7 @@ START_TEST(test_hist_huge)
 	unsigned int i;
 
 	for (i = 0; i < 1000; i++)
-		hist_add(h, base + (uint64_t)i * 1000000000ULL);
+		hist_add_n(h, base + (uint64_t)i * 1000000000ULL, 1);
 	ASSERT_NEAR_1PCT(hist_percentile(h, 50), base + 499ULL * 1000000000ULL, "p50");
 	ASSERT_NEAR_1PCT(hist_percentile(h, 99), base + 989ULL * 1000000000ULL, "p99");
 	ck_assert_uint_eq(hist_percentile(h, 100), base + 999ULL * 1000000000ULL);
@@ -193,7 +193,7 @@ START_TEST(test_hist_mean_stddev)
 
 	for (i = 0; i < N; i++) {
 		v[i] = rnd() % 10000000 + 1;
-		hist_add(h, v[i]);
+		hist_add_n(h, v[i], 1);
 		sum += (double)v[i];
 	}
 	mean = sum / N;
@@ -208,7 +208,7 @@ START_TEST(test_hist_mean_stddev)
 }
 END_TEST
 
-/* n samples at once: the same histogram as n single ones. */
+/* n samples at once: the same histogram as n added one by one. */
 START_TEST(test_hist_add_n)
 {
 	static const uint64_t v[] = { 7, 128, 12345, 12345, 999999, 3 };
@@ -219,7 +219,7 @@ START_TEST(test_hist_add_n)
 
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		for (k = 0; k < n[i]; k++)
-			hist_add(one, v[i]);
+			hist_add_n(one, v[i], 1);
 		hist_add_n(runs, v[i], n[i]);
 	}
 	ck_assert_uint_eq(runs->count, one->count);
@@ -245,8 +245,8 @@ START_TEST(test_hist_merge)
 	for (i = 0; i < 50000; i++) {
 		uint64_t v = rnd() >> (rnd() % 64);
 
-		hist_add(all, v);
-		hist_add(i % 3 ? a : b, v);
+		hist_add_n(all, v, 1);
+		hist_add_n(i % 3 ? a : b, v, 1);
 	}
 	hist_merge(a, b);
 	ck_assert_uint_eq(a->count, all->count);
@@ -275,7 +275,7 @@ START_TEST(test_job_result_merge)
 	ck_assert_uint_eq(a->dir[DIR_WRITE].clat.min, UINT64_MAX);
 	a->dir[DIR_READ].ios = 10;
 	a->dir[DIR_READ].bytes = 40960;
-	hist_add(&a->dir[DIR_READ].clat, 1000);
+	hist_add_n(&a->dir[DIR_READ].clat, 1000, 1);
 	a->elapsed_ns = 2000000000;
 	a->usr_ns = 100;
 	a->sys_ns = 200;
@@ -284,7 +284,7 @@ START_TEST(test_job_result_merge)
 	a->verify_blocks = 10;
 	b->dir[DIR_READ].ios = 30;
 	b->dir[DIR_READ].bytes = 122880;
-	hist_add(&b->dir[DIR_READ].clat, 3000);
+	hist_add_n(&b->dir[DIR_READ].clat, 3000, 1);
 	b->dir[DIR_WRITE].ios = 5;
 	b->elapsed_ns = 3000000000;
 	b->usr_ns = 1000;
@@ -528,11 +528,11 @@ static struct job_result *make_result(enum engine_id e, enum rw_mode rw,
 	r->dir[DIR_READ].ios = ios_r;
 	r->dir[DIR_READ].bytes = ios_r * 4096;
 	for (i = 0; i < ios_r; i++)
-		hist_add(&r->dir[DIR_READ].clat, 10000 + i * 10);
+		hist_add_n(&r->dir[DIR_READ].clat, 10000 + i * 10, 1);
 	r->dir[DIR_WRITE].ios = ios_w;
 	r->dir[DIR_WRITE].bytes = ios_w * 4096;
 	for (i = 0; i < ios_w; i++)
-		hist_add(&r->dir[DIR_WRITE].clat, 20000 + i * 10);
+		hist_add_n(&r->dir[DIR_WRITE].clat, 20000 + i * 10, 1);
 	return r;
 }
 
