@@ -303,17 +303,48 @@ static int uring_buf_clone(struct pindio_ctx *ctx, struct pindio_ctx *src)
 	return -errno;
 }
 
+/*
+ * The next free SQE in *@sqe: 0, or a negative errno after saying why.
+ * At most queue_depth requests exist (io.c), so the ring has room, but
+ * for one window: with SQPOLL the kernel thread posts a batch's inline
+ * completions before it moves the SQ head past the batch
+ * (io_submit_sqes(): io_submit_state_end(), then io_commit_sqring()), so
+ * a request reaped and queued again in that window finds every entry
+ * still taken.  Wait for the thread once then: the kernel returns from
+ * that wait as soon as the ring it sees has room.
+ */
+static int get_sqe(struct pindio_ctx *ctx, struct io_uring_sqe **sqe)
+{
+	struct io_uring *ring = ring_of(ctx);
+	int ret;
+
+	*sqe = io_uring_get_sqe(ring);
+	if (likely(*sqe))
+		return 0;
+	if (ring->flags & IORING_SETUP_SQPOLL) {
+		do
+			ret = io_uring_sqring_wait(ring);
+		while (ret == -EINTR);
+		if (ret < 0)
+			return fail(ctx, ret, "waiting for the SQPOLL thread to free a submission queue entry: %s",
+				    strerror(-ret));
+		*sqe = io_uring_get_sqe(ring);
+		if (*sqe)
+			return 0;
+	}
+	return fail(ctx, -EBUSY, "submission queue full");
+}
+
 static int uring_queue_rw(struct pindio_ctx *ctx, struct req *req, bool write,
 			  struct pindio_file *file, void *addr, size_t len,
 			  uint64_t offset)
 {
 	struct io_uring_sqe *sqe;
-	int fd;
+	int fd, ret;
 
-	/* Cannot fail: at most queue_depth requests exist (io.c). */
-	sqe = io_uring_get_sqe(ring_of(ctx));
-	if (unlikely(!sqe))
-		return fail(ctx, -EBUSY, "submission queue full");
+	ret = get_sqe(ctx, &sqe);
+	if (unlikely(ret < 0))
+		return ret;
 
 	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
 	if (req->buf) {
@@ -344,11 +375,11 @@ static int uring_queue_rwv(struct pindio_ctx *ctx, struct req *req,
 {
 	struct uring *u = ctx->backend_data;
 	struct io_uring_sqe *sqe;
-	int fd;
+	int fd, ret;
 
-	sqe = io_uring_get_sqe(&u->ring);
-	if (unlikely(!sqe))
-		return fail(ctx, -EBUSY, "submission queue full");
+	ret = get_sqe(ctx, &sqe);
+	if (unlikely(ret < 0))
+		return ret;
 
 	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
 	fixed = fixed && u->rwv_fixed;
@@ -373,10 +404,11 @@ static int uring_queue_splice(struct pindio_ctx *ctx, struct req *req,
 			      int64_t off_out, unsigned int len, bool link)
 {
 	struct io_uring_sqe *sqe;
+	int ret;
 
-	sqe = io_uring_get_sqe(ring_of(ctx));
-	if (unlikely(!sqe))
-		return fail(ctx, -EBUSY, "submission queue full");
+	ret = get_sqe(ctx, &sqe);
+	if (unlikely(ret < 0))
+		return ret;
 	io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, len, 0);
 	if (link)
 		sqe->flags |= IOSQE_IO_LINK;
