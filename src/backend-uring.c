@@ -304,23 +304,20 @@ static int uring_buf_clone(struct pindio_ctx *ctx, struct pindio_ctx *src)
 }
 
 /*
- * The next free SQE in *@sqe: 0, or a negative errno after saying why.
- * At most queue_depth requests exist (io.c), so the ring has room, but
- * for one window: with SQPOLL the kernel thread posts a batch's inline
- * completions before it moves the SQ head past the batch
+ * The ring looked full.  At most queue_depth requests exist (io.c), so it
+ * has room, but for one window: with SQPOLL the kernel thread posts a
+ * batch's inline completions before it moves the SQ head past the batch
  * (io_submit_sqes(): io_submit_state_end(), then io_commit_sqring()), so
  * a request reaped and queued again in that window finds every entry
  * still taken.  Wait for the thread once then: the kernel returns from
  * that wait as soon as the ring it sees has room.
  */
-static int get_sqe(struct pindio_ctx *ctx, struct io_uring_sqe **sqe)
+static __attribute__((noinline)) int get_sqe_slow(struct pindio_ctx *ctx,
+						   struct io_uring_sqe **sqe)
 {
 	struct io_uring *ring = ring_of(ctx);
 	int ret;
 
-	*sqe = io_uring_get_sqe(ring);
-	if (likely(*sqe))
-		return 0;
 	if (ring->flags & IORING_SETUP_SQPOLL) {
 		do
 			ret = io_uring_sqring_wait(ring);
@@ -333,6 +330,21 @@ static int get_sqe(struct pindio_ctx *ctx, struct io_uring_sqe **sqe)
 			return 0;
 	}
 	return fail(ctx, -EBUSY, "submission queue full");
+}
+
+/*
+ * The next free SQE in *@sqe: 0, or a negative errno after saying why.
+ * Inline, the wait out of line: every request comes here, and as a call
+ * of its own this cost ~15 instructions a request (callgrind,
+ * bench/NOTES.md step 10).
+ */
+static force_inline int get_sqe(struct pindio_ctx *ctx,
+				struct io_uring_sqe **sqe)
+{
+	*sqe = io_uring_get_sqe(ring_of(ctx));
+	if (likely(*sqe))
+		return 0;
+	return get_sqe_slow(ctx, sqe);
 }
 
 static int uring_queue_rw(struct pindio_ctx *ctx, struct req *req, bool write,
