@@ -38,6 +38,7 @@
 #define CACHE_LINE	64
 
 #define unlikely(x)	__builtin_expect(!!(x), 0)
+#define force_inline	inline __attribute__((always_inline))
 
 struct job;
 
@@ -110,6 +111,8 @@ struct job {
 	bool writes;			/* not mixed: writes only */
 	bool verify;			/* --verify */
 	bool measuring;
+	bool counting;			/* what is queued now is measured:
+					 * measuring, and not reading back */
 	bool stopping;
 	bool failed;
 	/* read-back of written blocks after a --verify write workload */
@@ -331,15 +334,18 @@ static void complete(void *data, int res);
  */
 static bool io_limit_reached(const struct job *job)
 {
-	return job->io_limit && job->measuring && job->issued >= job->io_limit;
+	return job->io_limit && job->counting && job->issued >= job->io_limit;
 }
 
 /*
  * Queue @slot's next request.  Returns 0, 1 when there is nothing left to
  * do (read-back finished), -EBUSY when the library has no free request
  * (retry after reaping), or another negative errno after reporting it.
+ * Inline: flush_deferred() calls it for every request, and as a call of
+ * its own it cost ~18 instructions a request in saving and restoring
+ * registers (callgrind, bench/NOTES.md step 11).
  */
-static int queue_slot(struct slot *slot, uint64_t now)
+static force_inline int queue_slot(struct slot *slot, uint64_t now)
 {
 	struct job *job = slot->job;
 	struct pindio_file *file;
@@ -386,7 +392,7 @@ static int queue_slot(struct slot *slot, uint64_t now)
 	if (ret == 0) {
 		slot->busy = true;
 		job->inflight++;
-		slot->measured = job->measuring && !job->readback;
+		slot->measured = job->counting;
 		if (slot->measured)
 			job->issued += bs;
 		return 0;
@@ -527,7 +533,8 @@ static void complete(void *data, int res)
 
 	job->inflight--;
 	slot->busy = false;
-	if (unlikely(res < 0 || (uint64_t)res != job->bs)) {
+	/* An error is negative: as a uint64_t, never bs. */
+	if (unlikely((uint64_t)res != job->bs)) {
 		request_failed(job, slot, res);
 		return;
 	}
@@ -537,8 +544,11 @@ static void complete(void *data, int res)
 		return;
 	}
 	account(job, slot, now);
-	if (job->stopping ||
-	    atomic_load_explicit(&job->run->stop, memory_order_relaxed))
+	/*
+	 * A stop asked for (run->stop) is seen once this reap returns
+	 * (async_loop()), not here: a shared line read per request.
+	 */
+	if (job->stopping)
 		return;
 	/* --iodepth_batch: queued together once a batch is ready. */
 	if (job->batch > 1) {
@@ -627,6 +637,7 @@ static void publish_progress(struct job *job)
 static void start_measuring(struct job *job, uint64_t now)
 {
 	job->measuring = true;
+	job->counting = true;
 	job->measure_start = now;
 	getrusage(RUSAGE_THREAD, &job->ru_start);
 	if (job->id == 0)
@@ -728,8 +739,12 @@ static int async_loop(struct job *job)
 		 * The last clock read (by the completions, or for the
 		 * requests flush_deferred() queued) does: a read costs ~22 ns
 		 * in a loop here, more after a trip through the kernel.
+		 * Reading back has no clock to watch, only a stop (^C).
 		 */
-		if (!job->readback && check_clock(job, clock))
+		if (job->readback ?
+		    atomic_load_explicit(&job->run->stop,
+					 memory_order_relaxed) :
+		    check_clock(job, clock))
 			break;
 	}
 	ret = drain(job);
@@ -759,7 +774,7 @@ static int sync_loop(struct job *job)
 			verify_fill(slot->buf, bs, slot->offset, job->opt->seed,
 				    job->id, job->seq++);
 		slot->start_ns = now_ns();
-		slot->measured = job->measuring && !job->readback;
+		slot->measured = job->counting;
 		if (slot->measured)
 			job->issued += bs;
 		if (slot->write)
@@ -1127,6 +1142,7 @@ static void *job_main(void *arg)
 			unsigned int i;
 
 			job->readback = true;
+			job->counting = false;
 			job->stopping = false;
 			job->nr_deferred = 0;
 			for (i = 0; i < job->depth; i++)
