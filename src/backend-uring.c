@@ -9,9 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <liburing.h>
-
-#include "internal.h"
+#include "uring.h"
 
 /*
  * CQE user_data: requests are pointers to struct req (8-byte aligned, low
@@ -27,16 +25,6 @@
  */
 #define PINDIO_OP_READV_FIXED	60
 #define PINDIO_OP_WRITEV_FIXED	61
-
-struct uring {
-	struct io_uring ring;
-	bool rwv_fixed;		/* the kernel has the two ops above */
-};
-
-static struct io_uring *ring_of(struct pindio_ctx *ctx)
-{
-	return &((struct uring *)ctx->backend_data)->ring;
-}
 
 static unsigned int ring_flags(unsigned int flags)
 {
@@ -312,8 +300,7 @@ static int uring_buf_clone(struct pindio_ctx *ctx, struct pindio_ctx *src)
  * still taken.  Wait for the thread once then: the kernel returns from
  * that wait as soon as the ring it sees has room.
  */
-static __attribute__((noinline)) int get_sqe_slow(struct pindio_ctx *ctx,
-						   struct io_uring_sqe **sqe)
+int uring_get_sqe_slow(struct pindio_ctx *ctx, struct io_uring_sqe **sqe)
 {
 	struct io_uring *ring = ring_of(ctx);
 	int ret;
@@ -332,52 +319,12 @@ static __attribute__((noinline)) int get_sqe_slow(struct pindio_ctx *ctx,
 	return fail(ctx, -EBUSY, "submission queue full");
 }
 
-/*
- * The next free SQE in *@sqe: 0, or a negative errno after saying why.
- * Inline, the wait out of line: every request comes here, and as a call
- * of its own this cost ~15 instructions a request (callgrind,
- * bench/NOTES.md step 10).
- */
-static force_inline int get_sqe(struct pindio_ctx *ctx,
-				struct io_uring_sqe **sqe)
+/* The backend table's entry; io.c inlines the same function. */
+static int uring_queue_rw_call(struct pindio_ctx *ctx, struct req *req,
+			       bool write, struct pindio_file *file,
+			       void *addr, size_t len, uint64_t offset)
 {
-	*sqe = io_uring_get_sqe(ring_of(ctx));
-	if (likely(*sqe))
-		return 0;
-	return get_sqe_slow(ctx, sqe);
-}
-
-static int uring_queue_rw(struct pindio_ctx *ctx, struct req *req, bool write,
-			  struct pindio_file *file, void *addr, size_t len,
-			  uint64_t offset)
-{
-	struct io_uring_sqe *sqe;
-	int fd, ret;
-
-	ret = get_sqe(ctx, &sqe);
-	if (unlikely(ret < 0))
-		return ret;
-
-	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
-	if (req->buf) {
-		if (write)
-			io_uring_prep_write_fixed(sqe, fd, addr, (unsigned int)len,
-						  offset, req->buf->index);
-		else
-			io_uring_prep_read_fixed(sqe, fd, addr, (unsigned int)len,
-						 offset, req->buf->index);
-	} else {
-		if (write)
-			io_uring_prep_write(sqe, fd, addr, (unsigned int)len,
-					    offset);
-		else
-			io_uring_prep_read(sqe, fd, addr, (unsigned int)len,
-					   offset);
-	}
-	if (file->fixed_index >= 0)
-		sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data(sqe, req);
-	return 0;
+	return uring_queue_rw(ctx, req, write, file, addr, len, offset);
 }
 
 static int uring_queue_rwv(struct pindio_ctx *ctx, struct req *req,
@@ -389,7 +336,7 @@ static int uring_queue_rwv(struct pindio_ctx *ctx, struct req *req,
 	struct io_uring_sqe *sqe;
 	int fd, ret;
 
-	ret = get_sqe(ctx, &sqe);
+	ret = uring_get_sqe(ctx, &sqe);
 	if (unlikely(ret < 0))
 		return ret;
 
@@ -418,7 +365,7 @@ static int uring_queue_splice(struct pindio_ctx *ctx, struct req *req,
 	struct io_uring_sqe *sqe;
 	int ret;
 
-	ret = get_sqe(ctx, &sqe);
+	ret = uring_get_sqe(ctx, &sqe);
 	if (unlikely(ret < 0))
 		return ret;
 	io_uring_prep_splice(sqe, fd_in, off_in, fd_out, off_out, len, 0);
@@ -609,7 +556,7 @@ const struct backend_ops backend_uring = {
 	.buf_del = uring_buf_del,
 	.buf_del_all = uring_buf_del_all,
 	.buf_clone = uring_buf_clone,
-	.queue_rw = uring_queue_rw,
+	.queue_rw = uring_queue_rw_call,
 	.queue_rwv = uring_queue_rwv,
 	.queue_splice = uring_queue_splice,
 	.submit = uring_submit,

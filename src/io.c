@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "uring.h"
 
 int io_pool_init(struct pindio_ctx *ctx)
 {
@@ -22,7 +23,6 @@ int io_pool_init(struct pindio_ctx *ctx)
 		ctx->reqs[i].next_free = i + 1 < ctx->queue_depth ?
 					 &ctx->reqs[i + 1] : NULL;
 	ctx->free_reqs = ctx->reqs;
-	ctx->nr_free_reqs = ctx->queue_depth;
 	return 0;
 }
 
@@ -30,18 +30,9 @@ struct req *req_get(struct pindio_ctx *ctx)
 {
 	struct req *req = ctx->free_reqs;
 
-	if (likely(req)) {
+	if (likely(req))
 		ctx->free_reqs = req->next_free;
-		ctx->nr_free_reqs--;
-	}
 	return req;
-}
-
-void req_put(struct pindio_ctx *ctx, struct req *req)
-{
-	req->next_free = ctx->free_reqs;
-	ctx->free_reqs = req;
-	ctx->nr_free_reqs++;
 }
 
 void io_pool_fini(struct pindio_ctx *ctx)
@@ -49,33 +40,6 @@ void io_pool_fini(struct pindio_ctx *ctx)
 	free(ctx->reqs);
 	ctx->reqs = NULL;
 	ctx->free_reqs = NULL;
-}
-
-/* Returns the number of the caller's requests completed: 0 or 1. */
-unsigned int req_complete(struct pindio_ctx *ctx, struct req *req, int res)
-{
-	pindio_complete_fn fn = req->fn;
-	struct pindio_buf *buf = req->buf;
-	size_t dma_len = req->dma_len;
-	void *data = req->data;
-
-	if (req->op)
-		return splice_step(ctx, req, res);
-
-	/* Back in the pool first, so that the callback may queue again. */
-	req_put(ctx, req);
-	ctx->inflight--;
-	if (dma_len)
-		account_dma_end(ctx, dma_len);
-	if (fn)
-		fn(data, res);
-	/*
-	 * Only after the callback, which may read the data: the buffer's
-	 * memory may be unmapped once its last request is done.
-	 */
-	if (buf)
-		pin_buf_io_done(buf);
-	return 1;
 }
 
 /*
@@ -185,7 +149,12 @@ static force_inline struct req *queue_rw(struct pindio_file *file,
 	req->buf = fixed ? fixed : pin_lookup(ctx, buf, len);
 	if (unlikely(!req->buf && (*err = check_retiring(ctx, buf, len)) < 0))
 		return NULL;
-	ret = ctx->backend->queue_rw(ctx, req, write, file, buf, len, offset);
+	/* io_uring, nearly every context's backend, inline (uring.h). */
+	if (likely(ctx->backend == &backend_uring))
+		ret = uring_queue_rw(ctx, req, write, file, buf, len, offset);
+	else
+		ret = ctx->backend->queue_rw(ctx, req, write, file, buf, len,
+					     offset);
 	if (unlikely(ret < 0)) {
 		*err = ret;
 		return NULL;

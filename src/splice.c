@@ -506,9 +506,9 @@ static int check_splice(struct pindio_file *in, uint64_t in_offset,
 		return ret;
 	if (ctx->queue_depth < 2)
 		return fail(ctx, -EINVAL, "a splice holds 2 requests and this context has a queue depth of 1; create it with a depth of 2 or more");
-	if (ctx->nr_free_reqs < 2)
+	if (!ctx->free_reqs || !ctx->free_reqs->next_free)
 		return fail_quiet(ctx, -EBUSY, "a splice needs 2 free requests and %u of the queue depth's %u are free; reap completions first",
-				  ctx->nr_free_reqs, ctx->queue_depth);
+				  ctx->free_reqs ? 1U : 0U, ctx->queue_depth);
 	return 0;
 }
 
