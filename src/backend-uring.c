@@ -334,26 +334,24 @@ static int uring_queue_rwv(struct pindio_ctx *ctx, struct req *req,
 {
 	struct uring *u = ctx->backend_data;
 	struct io_uring_sqe *sqe;
-	int fd, ret;
+	int ret;
 
 	ret = uring_get_sqe(ctx, &sqe);
 	if (unlikely(ret < 0))
 		return ret;
 
-	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
 	fixed = fixed && u->rwv_fixed;
 	if (fixed) {
 		io_uring_prep_rw(write ? PINDIO_OP_WRITEV_FIXED :
 					 PINDIO_OP_READV_FIXED,
-				 sqe, fd, iov, (unsigned int)iovcnt, offset);
+				 sqe, -1, iov, (unsigned int)iovcnt, offset);
 		sqe->buf_index = (__u16)req->buf->index;
 	} else if (write) {
-		io_uring_prep_writev(sqe, fd, iov, (unsigned int)iovcnt, offset);
+		io_uring_prep_writev(sqe, -1, iov, (unsigned int)iovcnt, offset);
 	} else {
-		io_uring_prep_readv(sqe, fd, iov, (unsigned int)iovcnt, offset);
+		io_uring_prep_readv(sqe, -1, iov, (unsigned int)iovcnt, offset);
 	}
-	if (file->fixed_index >= 0)
-		sqe->flags |= IOSQE_FIXED_FILE;
+	uring_sqe_set_file(sqe, file);
 	io_uring_sqe_set_data(sqe, req);
 	return fixed;
 }

@@ -39,6 +39,22 @@ static force_inline int uring_get_sqe(struct pindio_ctx *ctx,
 }
 
 /*
+ * Point @sqe, already prepared, at @file: by its slot in the ring's
+ * fixed-file table when it has one (the kernel then takes no file
+ * reference per request), else by its descriptor.
+ */
+static force_inline void uring_sqe_set_file(struct io_uring_sqe *sqe,
+					    const struct pindio_file *file)
+{
+	if (file->fixed_index >= 0) {
+		sqe->fd = file->fixed_index;
+		sqe->flags |= IOSQE_FIXED_FILE;
+	} else {
+		sqe->fd = file->fd;
+	}
+}
+
+/*
  * Queue a read or write of [@addr, +@len) at @offset of @file; through
  * req->buf's long-term pin when it is set.  The backend's queue_rw.
  */
@@ -48,21 +64,19 @@ static force_inline int uring_queue_rw(struct pindio_ctx *ctx,
 				       size_t len, uint64_t offset)
 {
 	struct io_uring_sqe *sqe;
-	int fd, op, ret;
+	int op, ret;
 
 	ret = uring_get_sqe(ctx, &sqe);
 	if (unlikely(ret < 0))
 		return ret;
-	fd = file->fixed_index >= 0 ? file->fixed_index : file->fd;
 	if (req->buf)
 		op = write ? IORING_OP_WRITE_FIXED : IORING_OP_READ_FIXED;
 	else
 		op = write ? IORING_OP_WRITE : IORING_OP_READ;
-	io_uring_prep_rw(op, sqe, fd, addr, (unsigned int)len, offset);
+	io_uring_prep_rw(op, sqe, -1, addr, (unsigned int)len, offset);
 	if (req->buf)
 		sqe->buf_index = (__u16)req->buf->index;
-	if (file->fixed_index >= 0)
-		sqe->flags |= IOSQE_FIXED_FILE;
+	uring_sqe_set_file(sqe, file);
 	io_uring_sqe_set_data(sqe, req);
 	return 0;
 }
