@@ -266,7 +266,6 @@ static inline int analyzer_negative(int ret)
 void ctx_free(struct pindio_ctx *ctx);
 
 /* io.c */
-struct req *req_get(struct pindio_ctx *ctx);
 int io_reap(struct pindio_ctx *ctx, unsigned int min, int timeout_ms);
 int io_pool_init(struct pindio_ctx *ctx);
 void io_pool_fini(struct pindio_ctx *ctx);
@@ -328,7 +327,16 @@ void account_dma_end(struct pindio_ctx *ctx, size_t len);
 /* file.c */
 const char *fs_name(long f_type);
 
-/* io.c's request pool, inline for the backends' completion loops */
+/* The request pool (io.c), inline: every request takes and returns one. */
+static inline struct req *req_get(struct pindio_ctx *ctx)
+{
+	struct req *req = ctx->free_reqs;
+
+	if (likely(req))
+		ctx->free_reqs = req->next_free;
+	return req;
+}
+
 static inline void req_put(struct pindio_ctx *ctx, struct req *req)
 {
 	req->next_free = ctx->free_reqs;

@@ -26,15 +26,6 @@ int io_pool_init(struct pindio_ctx *ctx)
 	return 0;
 }
 
-struct req *req_get(struct pindio_ctx *ctx)
-{
-	struct req *req = ctx->free_reqs;
-
-	if (likely(req))
-		ctx->free_reqs = req->next_free;
-	return req;
-}
-
 void io_pool_fini(struct pindio_ctx *ctx)
 {
 	free(ctx->reqs);
